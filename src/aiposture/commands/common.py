@@ -4,6 +4,7 @@ console, and the translation of library exceptions into DESIGN.md's exit codes
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +50,10 @@ def run_command(body: Callable[[], T]) -> T:
         raise fail(str(exc) or exc.__class__.__name__) from None
     except KeyboardInterrupt:
         raise fail("interrupted", 130) from None
+    except Exception as exc:  # noqa: BLE001 - a person gets one line, a developer the traceback
+        if os.environ.get("AIPOSTURE_DEBUG"):
+            raise
+        raise fail(f"internal error: {exc.__class__.__name__}: {exc} (AIPOSTURE_DEBUG=1 shows more)") from None
 
 
 def emit(text: str, output: Path | None) -> None:
