@@ -40,14 +40,15 @@ class DiscoverOptions:
 
 
 def discover(root: Path, options: DiscoverOptions | None = None, progress: Progress | None = None,
-             command: str = "discover") -> ScanResult:
-    """Scan `root` and return its inventory; raises InputError if it cannot be read."""
+             command: str = "discover", scanners: list[Scanner] | None = None) -> ScanResult:
+    """Scan `root` and return its inventory; raises InputError if it cannot be read.
+    `scanners` defaults to every registered scanner (or those `options.scanners` names)."""
     options = options or DiscoverOptions()
     root = Path(root)
     if not root.exists():
         raise InputError(f"no such file or directory: {root}")
     started = datetime.now(UTC)
-    scanners = load_scanners(options.scanners)
+    scanners = scanners if scanners is not None else load_scanners(options.scanners)
     skipped_walk: list[tuple[str, str]] = []
     if root.is_file():
         files: Iterable[WalkedFile] = [WalkedFile(os.fspath(root), root.name, root.stat().st_size)]
@@ -99,8 +100,7 @@ def _scan_all(files: Iterable[WalkedFile], scanners: list[Scanner], options: Dis
                 progress(done, seen)
             yield out, len(batch)
         return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(options.scanners,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(scanners,)) as pool:
         pending: dict[Future, int] = {}
         for batch in _batches(_chain(head, iterator), BATCH_SIZE):
             seen += len(batch)
@@ -129,8 +129,8 @@ def _chain(head: list[WalkedFile], rest: Iterator[WalkedFile]) -> Iterator[Walke
 _WORKER_SCANNERS: list[Scanner] = []
 
 
-def _init_worker(names: list[str] | None) -> None:
-    _WORKER_SCANNERS[:] = load_scanners(names)
+def _init_worker(scanners: list[Scanner]) -> None:
+    _WORKER_SCANNERS[:] = scanners
 
 
 def _worker_scan(batch: list[WalkedFile], max_file_size: int) -> ScanOutput:
