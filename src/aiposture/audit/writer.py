@@ -1,0 +1,178 @@
+"""The audit write path: a queue drained by one thread into chained, fsync'd batches.
+
+Callers `submit` a record and get a Future that resolves only once the batch holding
+it is committed (group commit): the gateway answers a client after its event is on
+disk, so a `kill -9` loses no event whose request succeeded. Under load the queue
+fills while a batch commits, so batches grow and the fsync cost is shared.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from aiposture.audit.chain import GENESIS, chain_hash, detectors_of, event_body, utc_now_text
+from aiposture.audit.db import AuditDB
+from aiposture.audit.signing import Signer
+from aiposture.errors import StoreError
+
+_INSERT = text(
+    "INSERT INTO audit_events (seq, time, principal, end_user, app, model, direction, action, detectors, "
+    "body, hash_prev, hash) VALUES (:seq, :time, :principal, :end_user, :app, :model, :direction, :action, "
+    ":detectors, :body, :hash_prev, :hash)"
+)
+
+
+@dataclass
+class WriterSettings:
+    max_batch: int = 2000
+    checkpoint_every: int = 10000  # events between signed checkpoints
+    checkpoint_seconds: float = 300.0
+
+
+def append_batch(
+    db: AuditDB, signer: Signer, records: list[dict[str, Any]], settings: WriterSettings | None = None
+) -> list[int]:
+    """Append records to the chain in one locked transaction; return their seqs."""
+    settings = settings or WriterSettings()
+    with db.locked() as conn:
+        head = db.seal(conn, "head")
+        seq, prev = (head["seq"], head["hash"]) if head else (0, GENESIS)
+        rows, seqs = [], []
+        for record in records:
+            seq += 1
+            body = event_body(seq, record)
+            digest = chain_hash(prev, body)
+            verdict = record.get("verdict") or {}
+            rows.append(
+                {
+                    "seq": seq,
+                    "time": record.get("time") or utc_now_text(),
+                    "principal": record.get("principal"),
+                    "end_user": record.get("end_user"),
+                    "app": record.get("app"),
+                    "model": record.get("model"),
+                    "direction": record.get("direction"),
+                    "action": verdict.get("action"),
+                    "detectors": detectors_of(record),
+                    "body": body,
+                    "hash_prev": prev,
+                    "hash": digest,
+                }
+            )
+            seqs.append(seq)
+            prev = digest
+        conn.execute(_INSERT, rows)
+        now = utc_now_text()
+        _write_seal(conn, signer, "head", seq, prev, now, replace=True)
+        if _checkpoint_due(db, conn, seq, settings):
+            _write_seal(conn, signer, "checkpoint", seq, prev, now, replace=False)
+    return seqs
+
+
+def _checkpoint_due(db: AuditDB, conn: Connection, seq: int, settings: WriterSettings) -> bool:
+    last = db.seal(conn, "checkpoint")
+    if last is None:
+        return True
+    if seq - last["seq"] >= settings.checkpoint_every:
+        return True
+    return _age_seconds(last["time"]) >= settings.checkpoint_seconds
+
+
+def _age_seconds(when: str) -> float:
+    then = datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return (datetime.now(UTC) - then).total_seconds()
+
+
+def _write_seal(
+    conn: Connection, signer: Signer, kind: str, seq: int, digest: str, when: str, replace: bool
+) -> None:
+    if replace:
+        conn.execute(text("DELETE FROM audit_seals WHERE kind = :k"), {"k": kind})
+    conn.execute(
+        text(
+            "INSERT INTO audit_seals (kind, seq, hash, time, key_id, signature) "
+            "VALUES (:kind, :seq, :hash, :time, :key_id, :sig)"
+        ),
+        {
+            "kind": kind,
+            "seq": seq,
+            "hash": digest,
+            "time": when,
+            "key_id": signer.key_id,
+            "sig": signer.sign(kind, seq, digest, when),
+        },
+    )
+
+
+class AuditWriter:
+    """Background group-commit writer. `submit` is thread-safe and cheap."""
+
+    def __init__(self, db: AuditDB, signer: Signer, settings: WriterSettings | None = None) -> None:
+        self.db = db
+        self.signer = signer
+        self.settings = settings or WriterSettings()
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="aiposture-audit-writer", daemon=True)
+        self._closed = False
+        self._thread.start()
+
+    def submit(self, record: dict[str, Any]) -> Future:
+        future: Future = Future()
+        if self._closed:
+            future.set_exception(StoreError("audit writer is closed"))
+            return future
+        record.setdefault("time", utc_now_text())
+        self._queue.put((record, future))
+        return future
+
+    def write(self, record: dict[str, Any], timeout: float = 30.0) -> int:
+        """Submit and wait until durable; returns the event's seq."""
+        return self.submit(record).result(timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            item = self._queue.get()
+            if item is None:
+                break
+            batch = [item]
+            while len(batch) < self.settings.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple[dict[str, Any], Future]]) -> None:
+        for attempt in range(3):
+            try:
+                seqs = append_batch(self.db, self.signer, [r for r, _ in batch], self.settings)
+            except Exception as exc:  # noqa: BLE001 - every failure must reach the waiting callers
+                if attempt == 2:
+                    error = StoreError(f"audit write failed: {exc.__class__.__name__}")
+                    for _, future in batch:
+                        future.set_exception(error)
+                    return
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            for seq, (_, future) in zip(seqs, batch, strict=True):
+                future.set_result(seq)
+            return

@@ -1,0 +1,1 @@
+"""Who calls: principals (apps, users, agents) and their API keys."""
