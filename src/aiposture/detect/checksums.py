@@ -258,6 +258,8 @@ def _split_date(value: str) -> list[str]:
 
 def _date_orders(parts: list[str]) -> list[tuple[int, int, int]]:
     def num(p: str) -> int | None:
+        if p[-2:] in ("st", "nd", "rd", "th") and p[:-2].isdigit():
+            p = p[:-2]
         if p.isdigit():
             return int(p)
         return _MONTHS.get(p[:3])
@@ -267,6 +269,8 @@ def _date_orders(parts: list[str]) -> list[tuple[int, int, int]]:
         return []
     if len(parts[0]) == 4:
         return [(a, b, c)]
+    if not parts[0][:1].isdigit():  # Month D, YYYY
+        a, b = b, a
     if len(parts[2]) == 2:
         c += 1900 if c > today_two_digits() else 2000
     return [(c, b, a), (c, a, b)]

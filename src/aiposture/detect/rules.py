@@ -21,6 +21,8 @@ from aiposture.errors import InputError
 from aiposture.model import Severity
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+_QUIET = re2.Options()
+_QUIET.log_errors = False
 
 
 class PatternSpec(BaseModel):
@@ -39,7 +41,7 @@ class PatternSpec(BaseModel):
     @classmethod
     def _compiles_in_re2(cls, value: str) -> str:
         try:
-            re2.compile(value)
+            re2.compile(value, _QUIET)
         except re2.error as exc:
             raise ValueError(f"not a valid RE2 expression: {exc}") from None
         return value
