@@ -1,0 +1,169 @@
+"""Prompt-injection and jailbreak detector: normalisation, signatures, classifier.
+
+Three layers of evidence, combined into one calibrated score:
+
+1. `normalize()` undoes obfuscation (invisible and tag characters, confusables,
+   leetspeak, split letters, embedded base64/hex, ROT13) and yields views;
+2. signature families (data, RE2 Set) are matched on every view;
+3. a linear classifier over hashed n-grams (numpy, weights shipped in
+   `data/models/injection-v1.npz`) scores the normalised text plus any decoded
+   layers, with the normalisation counts as extra features.
+
+Combination (fitted on the validation split by `training/train_injection.py`, stored
+next to the weights): a logistic "stacker"
+
+    z = w . [classifier logit (Platt-calibrated), has signature,
+             has signature * logit(max signature weight), log(1 + #families),
+             obfuscation seen, signature only in a decoded layer, direction is document] + b
+    score = sigmoid(z)
+
+so a signature hit raises the score by what it was worth on held-out data, and the
+classifier decides alone when no signature matched. The score is a probability on
+the validation distribution (reliability table in docs/detection-models.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from aiposture.detect.injection.signatures import SignatureHit, SignatureSet, default_signatures
+from aiposture.detect.normalize import Normalized, feature_vector, normalize
+from aiposture.detect.textmodel import LinearTextModel
+from aiposture.model import Detection, Direction
+
+MODEL_FILE = "injection-v1.npz"
+COMBINER_FEATURES = ("classifier_logit", "has_signature", "signature_logit", "families",
+                     "obfuscated", "decoded_only", "document")
+MAX_CHARS = 1_000_000  # past this only the first MAX_CHARS are scanned (reported in the explanation)
+
+
+def classifier_text(norm: Normalized) -> str:
+    """What the classifier reads: the normalised text, then each decoded layer."""
+    if not norm.layers:
+        return norm.skeleton
+    return "\n".join([norm.skeleton] + [layer.view.skeleton for layer in norm.layers])
+
+
+def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normalized,
+                      direction: str) -> list[float]:
+    best = max((h.weight for h in hits), default=0.0)
+    families = {h.family.id for h in hits}
+    decoded_only = bool(hits) and all(h.layer not in ("text", "normalized") for h in hits)
+    obfuscated = any(norm.features.get(k) for k in ("invisible", "confusables", "leetspeak",
+                                                     "split_chars", "decoded_segments"))
+    return [clf_logit, 1.0 if hits else 0.0, math.log(best / (1 - best)) if hits else 0.0,
+            math.log1p(len(families)), 1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0,
+            1.0 if direction in ("document", "response") else 0.0]
+
+
+@dataclass
+class InjectionAnalysis:
+    score: float
+    classifier: float
+    hits: list[SignatureHit]
+    norm: Normalized
+    truncated: bool = False
+    features: list[float] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> tuple[LinearTextModel, np.ndarray]:
+    model = LinearTextModel.load_packaged(MODEL_FILE)
+    from importlib import resources
+
+    with resources.as_file(resources.files("aiposture").joinpath("data", "models", MODEL_FILE)) as p:
+        with np.load(p, allow_pickle=False) as z:
+            combiner = z["combiner"].astype(np.float64)
+    return model, combiner
+
+
+class InjectionDetector:
+    """`TextDetector` for direct (prompt) and indirect (document) prompt injection."""
+
+    name = "injection"
+
+    def __init__(self, min_score: float = 0.5, signatures: SignatureSet | None = None,
+                 model: LinearTextModel | None = None, combiner: np.ndarray | None = None) -> None:
+        self.min_score = min_score
+        self.signatures = signatures or default_signatures()
+        if model is None or combiner is None:
+            packaged_model, packaged_combiner = _packaged()
+            model = model or packaged_model
+            combiner = packaged_combiner if combiner is None else combiner
+        self.model = model
+        self.combiner = np.asarray(combiner, dtype=np.float64)
+
+    def classifier_logit(self, norm: Normalized) -> float:
+        z = float(self.model.logits(classifier_text(norm), feature_vector(norm))[0])
+        a, b = self.model.calibration[0]
+        return float(a * z + b)
+
+    def analyze(self, text: str, direction: Direction = "prompt") -> InjectionAnalysis:
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        truncated = len(text) > MAX_CHARS
+        if truncated:
+            text = text[:MAX_CHARS]
+        norm = normalize(text)
+        if not norm.skeleton.strip() and not norm.layers:
+            return InjectionAnalysis(0.0, 0.0, [], norm, truncated)
+        views = norm.views()
+        if norm.rot13:
+            views.append(("rot13", norm.rot13))
+        hits = self.signatures.scan(views)
+        clf_logit = self.classifier_logit(norm)
+        feats = combiner_features(clf_logit, hits, norm, direction)
+        z = float(np.dot(self.combiner[:-1], feats) + self.combiner[-1])
+        score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        clf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, clf_logit))))
+        return InjectionAnalysis(score, clf, hits, norm, truncated, feats)
+
+    def score(self, text: str, direction: Direction = "prompt") -> float:
+        return self.analyze(text, direction).score
+
+    def detect(self, text: str, direction: Direction = "prompt") -> list[Detection]:
+        try:
+            a = self.analyze(text, direction)
+        except Exception:  # a detector never raises on odd input  # noqa: BLE001
+            return []
+        if a.score < self.min_score:
+            return []
+        return [self._detection(a, text if isinstance(text, str) else "", direction)]
+
+    def _detection(self, a: InjectionAnalysis, text: str, direction: str) -> Detection:
+        hits = sorted(a.hits, key=lambda h: -h.weight)
+        top = hits[0] if hits else None
+        dtype = top.family.type if top else "PROMPT_INJECTION"
+        if direction in ("document", "response") and dtype in ("PROMPT_INJECTION", "JAILBREAK"):
+            dtype = "INDIRECT_INJECTION"
+        if top is not None and top.layer == "text" and a.norm.clean == text:
+            start, end = top.start, top.end
+        else:
+            start, end = 0, len(text)
+        explanation = {
+            "classifier_score": round(a.classifier, 4),
+            "signatures": [{"id": h.pattern_id, "family": h.family.title, "layer": h.layer,
+                            "lang": h.pattern.lang, "weight": h.weight} for h in hits],
+            "frameworks": _merge_frameworks(hits),
+            "normalization": dict(a.norm.features),
+            "decoded_layers": sorted({layer.kind for layer in a.norm.layers}),
+            "model": MODEL_FILE,
+        }
+        if a.truncated:
+            explanation["truncated_at"] = MAX_CHARS
+        snippet = text[start:end]
+        masked = snippet if len(snippet) <= 80 else snippet[:77] + "..."
+        return Detection(detector=self.name, type=dtype, start=start, end=end,
+                         score=round(min(1.0, max(0.0, a.score)), 6), text=masked, explanation=explanation)
+
+
+def _merge_frameworks(hits: list[SignatureHit]) -> dict[str, list[str]]:
+    out: dict[str, set[str]] = {"owasp-llm-2025": {"LLM01"}, "mitre-atlas": {"AML.T0051"}}
+    for h in hits:
+        for k, v in h.family.frameworks.items():
+            out.setdefault(k, set()).update(v)
+    return {k: sorted(v) for k, v in out.items()}

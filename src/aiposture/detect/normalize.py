@@ -1,0 +1,294 @@
+"""Undo the obfuscations attackers use to slip instructions past a detector.
+
+`normalize(text)` returns a `Normalized` view of untrusted text:
+
+- `clean`: the text with zero-width, bidi-control, variation-selector and Unicode
+  tag characters removed (same letters, same case otherwise);
+- `skeleton`: `clean` after NFKC, casefolding, folding of Latin look-alikes
+  (Cyrillic/Greek/Armenian/Cherokee confusables, data in
+  `data/detect/confusables.yaml`) inside mixed-script words, leetspeak folding
+  inside words that mix letters and digits (``1gn0r3`` -> ``ignore``) and
+  re-joining of split characters (``i g n o r e`` -> ``ignore``);
+- `hidden`: ASCII smuggled in Unicode tag characters (U+E0020..E007E) or in
+  variation selectors (one byte per selector), decoded;
+- `layers`: base64, hex and ``\\xNN`` segments embedded in the text, decoded when
+  they decode to mostly printable text, and normalised again (depth <= 3,
+  at most 16 segments and 64 KB of decoded text in all);
+- `rot13`: the skeleton rotated by 13, for signature matching only;
+- `features`: counts of each trick seen, fed to the classifier.
+
+Every pass is a `str.translate`, `unicodedata.normalize` or an RE2 scan, so the
+work is linear in the length of the text; RE2 is the only regex engine used on
+untrusted text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import re2
+import yaml
+
+MAX_DEPTH = 3
+MAX_SEGMENTS = 16
+MAX_DECODED_CHARS = 65536
+
+_ZERO_WIDTH = (
+    [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180B, 0x180C, 0x180D, 0x180E, 0x180F,
+     0x3164, 0xFEFF, 0xFFA0]
+    + list(range(0x200B, 0x2010))  # ZWSP, ZWNJ, ZWJ, LRM, RLM
+    + list(range(0x202A, 0x202F))  # bidi embeddings and overrides
+    + list(range(0x2060, 0x2070))  # word joiner, invisible operators, bidi isolates
+)
+_VARIATION_SELECTORS = list(range(0xFE00, 0xFE10)) + list(range(0xE0100, 0xE01F0))
+_TAGS = list(range(0xE0000, 0xE0080))
+_INVISIBLE_TABLE = {cp: None for cp in _ZERO_WIDTH + _VARIATION_SELECTORS + _TAGS}
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                       "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e"})
+
+_INVISIBLE_RE = re2.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+_TAG_RUN_RE = re2.compile("[\U000e0000-\U000e007f]+")
+_VS_RUN_RE = re2.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{4,}")
+_MIXED_WORD_RE = re2.compile(r"[\p{L}\p{M}]*(?:\p{Latin}[\p{L}\p{M}]*[^\p{Latin}\P{L}]|"
+                             r"[^\p{Latin}\P{L}][\p{L}\p{M}]*\p{Latin})[\p{L}\p{M}]*")
+_LEET_WORD_RE = re2.compile(r"[a-z0-9@$!|+€]*(?:[a-z][0-9@$!|+€]|[0-9@$!|+€][a-z])[a-z0-9@$!|+€]*")
+_SPLIT_RE = re2.compile(r"(?:^|\b|\s)((?:\w[ .\-_*/|·]{1,2}){3,}\w)\b")
+_SPLIT_SEP_RE = re2.compile(r"[ .\-_*/|·]")
+_BASE64_RE = re2.compile(r"(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?|"
+                         r"(?:[A-Za-z0-9_\-]{4}){5,}")
+_HEX_RE = re2.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b|(?:\\x[0-9a-fA-F]{2}){6,}")
+_HEX_STRIP_RE = re2.compile(r"[^0-9a-fA-F]|\\x")
+_ALPHA_RE = re2.compile(r"[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One decoded segment: how it was encoded, where it sat in its parent, and its
+    normalised contents."""
+
+    kind: str  # "base64", "hex", "tags", "variation-selectors"
+    start: int
+    end: int
+    view: Normalized
+    depth: int = 1
+
+
+@dataclass
+class Normalized:
+    original: str
+    clean: str
+    skeleton: str
+    hidden: str = ""
+    rot13: str = ""
+    layers: list[Layer] = field(default_factory=list)
+    features: dict[str, int] = field(default_factory=dict)
+
+    def views(self) -> list[tuple[str, str]]:
+        """(layer name, text) pairs worth matching signatures against, without repeats."""
+        out: list[tuple[str, str]] = [("text", self.clean)]
+        if self.skeleton != self.clean.casefold():
+            out.append(("normalized", self.skeleton))
+        for layer in self.layers:
+            out.append((layer.kind, layer.view.skeleton))
+        return out
+
+
+@lru_cache(maxsize=1)
+def confusables() -> dict[int, str]:
+    """The look-alike -> Latin map, read once from package data."""
+    raw = resources.files("aiposture").joinpath("data", "detect", "confusables.yaml").read_text("utf-8")
+    doc = yaml.safe_load(raw)
+    return {int(k, 16): str(v) for k, v in doc["map"].items()}
+
+
+def _decode_smuggled(text: str, features: dict[str, int]) -> str:
+    """ASCII hidden in tag characters, and bytes hidden in variation selectors."""
+    hidden: list[str] = []
+    for m in _TAG_RUN_RE.finditer(text):
+        run = m.group(0)
+        features["tag_chars"] = features.get("tag_chars", 0) + len(run)
+        hidden.append("".join(chr(ord(c) - 0xE0000) for c in run if 0xE0020 <= ord(c) <= 0xE007E))
+    for m in _VS_RUN_RE.finditer(text):
+        data = bytes((ord(c) - 0xFE00) if ord(c) < 0xFE10 else (ord(c) - 0xE0100 + 16) for c in m.group(0))
+        decoded = data.decode("utf-8", "ignore")
+        if _printable_ratio(decoded) >= 0.9:
+            features["variation_selector_bytes"] = features.get("variation_selector_bytes", 0) + len(data)
+            hidden.append(decoded)
+    return " ".join(h for h in hidden if h)
+
+
+def _fold_mixed_script(text: str, features: dict[str, int]) -> str:
+    table = confusables()
+    count = 0
+
+    def fold(m: re2._Match) -> str:
+        nonlocal count
+        word = m.group(0)
+        folded = word.translate(table)
+        if folded != word:
+            count += 1
+        return folded
+
+    out = _MIXED_WORD_RE.sub(fold, text)
+    if count:
+        features["confusables"] = count
+    return out
+
+
+def _fold_leet(text: str, features: dict[str, int]) -> str:
+    count = 0
+
+    def fold(m: re2._Match) -> str:
+        nonlocal count
+        word = m.group(0)
+        letters = sum(c.isalpha() for c in word)
+        if letters < 3 or letters * 3 < len(word):  # "4k", "v2", "mp3" stay as they are
+            return word
+        count += 1
+        return word.translate(_LEET)
+
+    out = _LEET_WORD_RE.sub(fold, text)
+    if count:
+        features["leetspeak"] = count
+    return out
+
+
+def _join_split(text: str, features: dict[str, int]) -> str:
+    count = 0
+
+    def join(m: re2._Match) -> str:
+        nonlocal count
+        count += 1
+        whole = m.group(0)
+        lead = whole[: len(whole) - len(m.group(1))]
+        return lead + _SPLIT_SEP_RE.sub("", m.group(1))
+
+    out = _SPLIT_RE.sub(join, text)
+    if count:
+        features["split_chars"] = count
+    return out
+
+
+def _printable_ratio(s: str) -> float:
+    if not s:
+        return 0.0
+    good = sum(1 for c in s if c.isprintable() or c in "\n\r\t")
+    return good / len(s)
+
+
+def _looks_like_words(s: str) -> bool:
+    """Decoded bytes count as text only if they read like words, not noise."""
+    if len(s) < 6 or _printable_ratio(s) < 0.9:
+        return False
+    letters = sum(1 for c in s if c.isalpha())
+    spaces = s.count(" ")
+    return letters >= 0.5 * len(s) and (spaces >= 1 or len(s) < 24)
+
+
+def _try_base64(seg: str) -> str | None:
+    if not _ALPHA_RE.search(seg) or seg.isalpha() and seg.islower():
+        return None
+    padded = seg + "=" * (-len(seg) % 4)
+    for decoder in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            raw = decoder(padded)
+        except (binascii.Error, ValueError):
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_words(text):
+            return text
+    return None
+
+
+def _try_hex(seg: str) -> str | None:
+    digits = _HEX_STRIP_RE.sub("", seg)
+    if len(digits) % 2:
+        digits = digits[:-1]
+    try:
+        text = bytes.fromhex(digits).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return text if _looks_like_words(text) else None
+
+
+def _decode_layers(text: str, depth: int, budget: list[int]) -> list[Layer]:
+    """Embedded encoded segments, decoded and normalised again (bounded)."""
+    if depth > MAX_DEPTH:
+        return []
+    layers: list[Layer] = []
+    for kind, pattern, decode in (("base64", _BASE64_RE, _try_base64), ("hex", _HEX_RE, _try_hex)):
+        for m in pattern.finditer(text):
+            if budget[0] <= 0 or budget[1] <= 0:
+                return layers
+            seg = m.group(0)
+            if len(seg) > MAX_DECODED_CHARS * 2:
+                continue
+            decoded = decode(seg)
+            if decoded is None:
+                continue
+            budget[0] -= 1
+            budget[1] -= len(decoded)
+            view = _normalize(decoded[:MAX_DECODED_CHARS], depth + 1, budget)
+            layers.append(Layer(kind=kind, start=m.start(), end=m.end(), view=view, depth=depth))
+            layers.extend(view.layers)
+    return layers
+
+
+def normalize(text: str) -> Normalized:
+    """Normalise untrusted text; never raises on odd input."""
+    if not isinstance(text, str):
+        text = str(text)
+    return _normalize(text, 1, [MAX_SEGMENTS, MAX_DECODED_CHARS])
+
+
+def _normalize(text: str, depth: int, budget: list[int]) -> Normalized:
+    features: dict[str, int] = {}
+    hidden = ""
+    if text.isascii():
+        clean = text
+        skeleton = text.lower()
+    else:
+        if _INVISIBLE_RE.search(text):
+            hidden = _decode_smuggled(text, features)
+            clean = text.translate(_INVISIBLE_TABLE)
+            features["invisible"] = len(text) - len(clean)
+        else:
+            clean = text
+        skeleton = unicodedata.normalize("NFKC", clean).casefold()
+        if not skeleton.isascii():
+            skeleton = _fold_mixed_script(skeleton, features)
+    skeleton = _fold_leet(skeleton, features)
+    skeleton = _join_split(skeleton, features)
+    layers = _decode_layers(clean, depth, budget) if depth <= MAX_DEPTH else []
+    if hidden:
+        hidden_view = _normalize(hidden, depth + 1, budget)
+        layers.insert(0, Layer(kind="tags", start=0, end=len(text), view=hidden_view, depth=depth))
+        hidden = hidden_view.skeleton
+    if layers:
+        features["decoded_segments"] = len(layers)
+    rot13 = codecs.encode(skeleton, "rot13") if _ALPHA_RE.search(skeleton) else ""
+    return Normalized(original=text, clean=clean, skeleton=skeleton, hidden=hidden, rot13=rot13,
+                      layers=layers, features=features)
+
+
+def feature_vector(norm: Normalized) -> list[float]:
+    """The normalisation evidence as classifier features (log-scaled counts)."""
+    return [math.log1p(norm.features.get(k, 0)) for k in FEATURE_NAMES]
+
+
+FEATURE_NAMES = ("invisible", "tag_chars", "variation_selector_bytes", "confusables", "leetspeak",
+                 "split_chars", "decoded_segments")

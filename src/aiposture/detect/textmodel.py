@@ -1,0 +1,170 @@
+"""A small linear text classifier run with numpy only.
+
+The runtime must not need scikit-learn (it is a training-only dependency) and must
+never unpickle anything, so the model is a plain `.npz` of arrays, read with
+`allow_pickle=False`, and inference is a few numpy operations:
+
+    features = hashed character n-grams (n = 2..5) + hashed word unigrams and
+               bigrams + dense extra features (normalisation evidence)
+    score    = sigmoid(weights[buckets].sum() / sqrt(#n-grams) + extra @ w_extra + bias)
+
+Why a hashing vectoriser of our own rather than scikit-learn's `HashingVectorizer`:
+its buckets come from MurmurHash3 over Python strings, and reproducing them
+bit for bit without scikit-learn is slow in pure Python (one call per n-gram) and
+fragile across versions. Here the hash is a polynomial over Unicode code points
+computed for all positions at once with unsigned 64-bit numpy arithmetic
+(wrap-around is the modulus), then spread over the buckets by Fibonacci
+(multiplicative) hashing. It is deterministic across processes, platforms and
+numpy versions (no `hash()`, no seed), and the training script calls this very
+function, so training and inference cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+_P = np.uint64(0x100000001B3)  # FNV prime: odd, so the rolling hash is invertible
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio
+_WORD_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
+_BIGRAM_Q = np.uint64(0x165667B19E3779F9)
+_NGRAM_SALTS = {n: np.uint64((0x27D4EB2F165667C5 * n) & 0xFFFFFFFFFFFFFFFF) for n in range(1, 8)}
+CHAR_NGRAMS = (2, 3, 4, 5)
+WINDOW = 2048
+MAX_WINDOWS = 64
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer((" " + text + " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def _word_mask(c: np.ndarray) -> np.ndarray:
+    """Letters and digits: ASCII alnum, and anything past Latin-1 punctuation that is
+    not in a punctuation or symbol block (good enough for word boundaries in the
+    languages we cover; CJK runs become one 'word' and are covered by char n-grams)."""
+    ascii_alnum = ((c >= 48) & (c <= 57)) | ((c >= 97) & (c <= 122)) | ((c >= 65) & (c <= 90))
+    high = c >= 0xC0
+    punct = ((c >= 0x2000) & (c <= 0x2BFF)) | ((c >= 0x3000) & (c <= 0x303F)) | \
+        ((c >= 0xFF00) & (c <= 0xFF0F)) | ((c >= 0xFE30) & (c <= 0xFE4F)) | (c >= 0x1F000)
+    return ascii_alnum | (high & ~punct)
+
+
+def hashed_ngrams(text: str, bits: int) -> np.ndarray:
+    """Bucket ids of every char 2..5-gram and word uni/bigram of `text` (with repeats)."""
+    c = _codepoints(text)
+    shift = np.uint64(64 - bits)
+    parts: list[np.ndarray] = []
+    h = c.copy()
+    with np.errstate(over="ignore"):
+        for n in range(2, max(CHAR_NGRAMS) + 1):
+            if len(c) < n:
+                break
+            h = h[:-1] * _P + c[n - 1:]
+            if n in CHAR_NGRAMS:
+                parts.append(((h + _NGRAM_SALTS[n]) * _MIX) >> shift)
+        words = _word_hashes(c)
+        if len(words):
+            parts.append(((words + _WORD_SALT) * _MIX) >> shift)
+            if len(words) > 1:
+                bigrams = words[:-1] * _BIGRAM_Q + words[1:]
+                parts.append(((bigrams + _NGRAM_SALTS[7]) * _MIX) >> shift)
+    if not parts:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(parts).astype(np.int64)
+
+
+@lru_cache(maxsize=4)
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """P^j and P^-j (mod 2^64) for j < length."""
+    p_inv = pow(int(_P), -1, 1 << 64)
+    with np.errstate(over="ignore"):
+        fwd = np.full(length, _P, dtype=np.uint64)
+        fwd[0] = 1
+        fwd = np.cumprod(fwd, dtype=np.uint64)
+        inv = np.full(length, np.uint64(p_inv), dtype=np.uint64)
+        inv[0] = 1
+        inv = np.cumprod(inv, dtype=np.uint64)
+    return fwd, inv
+
+
+def _word_hashes(c: np.ndarray) -> np.ndarray:
+    """Polynomial hash of each maximal run of word characters, vectorised with prefix
+    sums: hash(s..e) = (H[e] - H[s-1]) * P^e where H[i] = sum c[j] * P^-j."""
+    m = _word_mask(c)
+    if not m.any():
+        return np.zeros(0, dtype=np.uint64)
+    mi = m.astype(np.int8)
+    edges = np.diff(np.concatenate(([0], mi, [0])))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1) - 1
+    size = 1 << max(12, int(len(c) - 1).bit_length())
+    fwd, inv = _powers(size)
+    with np.errstate(over="ignore"):
+        pref = np.cumsum(c * inv[: len(c)], dtype=np.uint64)
+        before = np.where(starts > 0, pref[np.maximum(starts - 1, 0)], np.uint64(0))
+        return (pref[ends] - before) * fwd[ends]
+
+
+@dataclass(frozen=True)
+class LinearTextModel:
+    """Weights of a one-vs-rest logistic model over hashed n-grams + extra features."""
+
+    weights: np.ndarray  # (2**bits, K) float32 or float16
+    extra: np.ndarray  # (E, K)
+    bias: np.ndarray  # (K,)
+    classes: tuple[str, ...]
+    bits: int
+    calibration: np.ndarray  # (K, 2): Platt scaling a, b applied to the raw logit
+
+    @classmethod
+    def load(cls, path: Path | str) -> LinearTextModel:
+        with np.load(path, allow_pickle=False) as z:
+            classes = tuple(str(s) for s in z["classes"].tolist())
+            return cls(weights=z["weights"], extra=z["extra"].astype(np.float32),
+                       bias=z["bias"].astype(np.float32), classes=classes, bits=int(z["bits"]),
+                       calibration=z["calibration"].astype(np.float32))
+
+    @classmethod
+    def load_packaged(cls, name: str) -> LinearTextModel:
+        ref = resources.files("aiposture").joinpath("data", "models", name)
+        with resources.as_file(ref) as path:
+            return cls.load(path)
+
+    def save(self, path: Path | str, **meta: str) -> None:
+        np.savez_compressed(path, weights=self.weights, extra=self.extra, bias=self.bias,
+                            classes=np.array(self.classes), bits=np.int64(self.bits),
+                            calibration=self.calibration,
+                            **{f"meta_{k}": np.array(v) for k, v in meta.items()})
+
+    def logits(self, text: str, extra: list[float] | np.ndarray | None = None) -> np.ndarray:
+        """Raw logits per class for one text (scored whole if short, else the maximum
+        over fixed windows, at most MAX_WINDOWS of them spread over the text)."""
+        ex = np.zeros(self.extra.shape[0], dtype=np.float32) if extra is None \
+            else np.asarray(extra, dtype=np.float32)
+        base = ex @ self.extra + self.bias
+        if len(text) <= WINDOW + WINDOW // 2:
+            return base + self._ngram_logit(text)
+        starts = range(0, len(text) - WINDOW // 2, WINDOW - 256)
+        if len(starts) > MAX_WINDOWS:
+            step = len(starts) / MAX_WINDOWS
+            starts = [starts[int(i * step)] for i in range(MAX_WINDOWS)]
+        best = np.full(len(self.classes), -np.inf, dtype=np.float32)
+        for s in starts:
+            best = np.maximum(best, self._ngram_logit(text[s:s + WINDOW]))
+        return base + best
+
+    def _ngram_logit(self, text: str) -> np.ndarray:
+        idx = hashed_ngrams(text, self.bits)
+        if len(idx) == 0:
+            return np.zeros(len(self.classes), dtype=np.float32)
+        return self.weights[idx].sum(axis=0, dtype=np.float32) / np.float32(math.sqrt(len(idx)))
+
+    def probabilities(self, text: str, extra: list[float] | np.ndarray | None = None) -> np.ndarray:
+        z = self.logits(text, extra)
+        z = self.calibration[:, 0] * z + self.calibration[:, 1]
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))

