@@ -127,10 +127,14 @@ def tools(tree: Path, out: Path, scratch_home: Path) -> dict[str, tuple[list[str
                                          str(out / "ai-bom --deep.json"), "--quiet"], env)
     cisco = HERE / ".venv-cisco" / "bin" / "cisco-aibom"
     if cisco.exists():
-        found_tools["cisco-aibom"] = ([str(cisco), "analyze", str(tree), "--output-format", "cyclonedx",
-                                       "--output-file", str(out / "cisco-aibom.json"),
-                                       "--llm-model", "openai/gpt-4o-mini", "--llm-api-base",
-                                       "http://127.0.0.1:9/v1"], env)
+        # It refuses to run without an LLM: point it at a dead loopback port, no retries,
+        # so it falls back to its deterministic scanners (BENCHMARKS.md).
+        found_tools["cisco-aibom"] = ([str(cisco), "analyze", str(tree), "-o", "cyclonedx",
+                                       "-O", str(out / "cisco-aibom.json"), "--llm-model", "gpt-4o-mini",
+                                       "--llm-provider", "openai", "--llm-api-base", "http://127.0.0.1:9/v1",
+                                       "--llm-api-key", "sk-offline", "--no-show-summary", "--no-progress",
+                                       "--agentic-max-retry-seconds", "0",
+                                       "--agentic-max-consecutive-failures", "1", "--agentic-timeout", "5"], env)
     return found_tools
 
 
