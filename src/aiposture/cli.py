@@ -22,6 +22,8 @@ app = typer.Typer(
 COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("discover", None),
     ("demo", "demo"),
+    ("assess", None),
+    ("posture", None),
 ]
 
 

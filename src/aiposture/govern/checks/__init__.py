@@ -1,0 +1,1 @@
+"""Posture checks: data under `data/govern/checks/`, evidence queries in `queries/`."""

@@ -1,0 +1,81 @@
+"""The evidence posture checks read, beyond the scan itself.
+
+Checks never go looking for state: the caller (`assess`, `posture`) gathers it once
+into an `Evidence` and passes it in (STYLE.md rule 7), so checks are pure functions
+that tests feed with constructed evidence. Each source may be absent — no gateway
+policy, no audit verification recorded, no red-team run — and a check that needs it
+then says "not assessed" and why, instead of passing on no evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiposture.model import ScanResult
+
+
+@dataclass(frozen=True)
+class GatewayEvidence:
+    """A gateway policy, read as plain data (the gateway owns its schema; we read the
+    few keys posture needs, tolerating absent ones)."""
+
+    source: str
+    raw: dict[str, Any]
+    apps: frozenset[str] = frozenset()
+    approved_models: frozenset[str] = frozenset()
+    approval_tools: frozenset[str] = frozenset()
+    content_logging: str | None = None
+    retention_days: int | None = None
+    base_urls: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class AuditEvidence:
+    """The latest `audit verify` outcome."""
+
+    verified_at: datetime
+    ok: bool
+    events: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RedteamEvidence:
+    """One finished red-team run: which app/target, whether it stayed under its gate."""
+
+    target: str
+    app: str | None
+    passed: bool
+    finished: datetime
+    success_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class ApprovedModels:
+    """The approved-model registry: hosted model names and model-file SHA-256s."""
+
+    source: str
+    names: frozenset[str] = frozenset()
+    sha256: frozenset[str] = frozenset()
+
+
+@dataclass
+class Evidence:
+    gateway: GatewayEvidence | None = None
+    audit: AuditEvidence | None = None
+    redteam: list[RedteamEvidence] = field(default_factory=list)
+    redteam_recorded: bool = False  # False: no red-team state could be read at all
+    approved_models: ApprovedModels | None = None
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass
+class PostureContext:
+    """What a query sees: the scan (whole estate, or one app's slice) and the evidence."""
+
+    result: ScanResult
+    evidence: Evidence
+    app: str | None = None  # None: the whole estate
+    apps: list[str] = field(default_factory=list)  # the apps in scope
