@@ -24,6 +24,7 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("demo", "demo"),
     ("assess", None),
     ("posture", None),
+    ("redteam", "redteam"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Converters: transformations that wrap any probe's prompt to slip past filters."""

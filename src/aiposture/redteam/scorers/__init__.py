@@ -1,0 +1,1 @@
+"""Scorers: decide whether an attempt got through, and say why."""

@@ -1,0 +1,1 @@
+"""Strategies: how an attempt talks to the target (one shot, escalation, retries)."""

@@ -1,0 +1,68 @@
+"""The strategy contract. A strategy drives one attempt's conversation through an
+`AttemptSession` (which sends with retries and counts requests) and returns the
+turns with the scored outcome. `max_requests` bounds what it may spend, so the run
+can reserve its request budget before it starts (which keeps runs deterministic)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, ClassVar, Protocol
+
+import yaml
+
+from aiposture.redteam.model import Message, ScoreReason, TargetReply, Turn
+
+
+@cache
+def strategy_data() -> dict[str, Any]:
+    text = (resources.files("aiposture.data") / "redteam" / "strategies.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@dataclass
+class Outcome:
+    turns: list[Turn] = field(default_factory=list)
+    success: bool = False
+    score: float = 0.0
+    reasons: list[ScoreReason] = field(default_factory=list)
+
+
+class AttemptSession(Protocol):
+    """What the runner gives a strategy for one attempt."""
+
+    base_prompt: str  # the probe prompt before converters
+    user_turns: list[str]  # the probe prompt after converters (one or more user turns)
+    escalation: list[str]  # the probe's own crescendo ladder, may be empty
+
+    def convert(self, text: str) -> list[str]: ...
+    async def send(self, messages: list[Message]) -> TargetReply: ...
+    async def judge(self, turns: list[Turn], reply: TargetReply) -> Outcome: ...
+
+
+class Strategy:
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+
+    def __init__(self, max_turns: int = 6) -> None:
+        self.max_turns = max(1, max_turns)
+
+    def max_requests(self, user_turns: int) -> int:
+        return user_turns
+
+    async def execute(self, session: AttemptSession) -> Outcome:
+        raise NotImplementedError
+
+
+async def converse(
+    session: AttemptSession, history: list[Message], prompts: list[str], turns: list[Turn]
+) -> TargetReply:
+    """Send each prompt as a user turn in one conversation; return the last reply."""
+    reply = TargetReply()
+    for prompt in prompts:
+        history.append(Message(role="user", content=prompt))
+        reply = await session.send(history)
+        history.append(Message(role="assistant", content=reply.text, tool_calls=reply.tool_calls))
+        turns.append(Turn(prompt=prompt, reply=reply.text, tool_calls=reply.tool_calls))
+    return reply

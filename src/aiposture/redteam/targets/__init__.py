@@ -1,0 +1,1 @@
+"""Targets: the AI applications the red team attacks (one module per protocol)."""
