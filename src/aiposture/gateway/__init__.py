@@ -1,0 +1,2 @@
+"""The OpenAI-compatible gateway: authenticate, apply policy, guard, forward, audit.
+See docs/gateway.md."""

@@ -1,0 +1,113 @@
+"""`create_app(config, store, guard)`: the Starlette app of the gateway.
+
+Starlette rather than FastAPI's request models: the gateway passes bodies through
+mostly untouched and validates only what it reads, and every microsecond here is
+added to every model call."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from aiposture.audit.trail import AuditTrail, default_key_path
+from aiposture.audit.writer import WriterSettings
+from aiposture.gateway.config import GatewayConfig, Policy, PolicyHolder
+from aiposture.gateway.errors import GatewayError
+from aiposture.gateway.limits import Limiter, LocalLimiter, RedisLimiter
+from aiposture.gateway.metrics import GatewayMetrics
+from aiposture.gateway.routes import handle
+from aiposture.gateway.service import Gateway
+from aiposture.gateway.upstream import make_client
+from aiposture.identity.principals import Principals
+from aiposture.store.database import Store
+
+
+def create_app(
+    config: GatewayConfig,
+    store: Store,
+    guard: Any,
+    *,
+    policy: Policy | None = None,
+    limiter: Limiter | None = None,
+    client: httpx.AsyncClient | None = None,
+    audit: AuditTrail | None = None,
+) -> Starlette:
+    """Build the gateway. `guard` is any object with `check(text, direction) -> Verdict`."""
+    key = config.audit.key_file or default_key_path(Path(config.state_dir))
+    audit = audit or AuditTrail(store, key, WriterSettings(checkpoint_every=config.audit.checkpoint_every))
+    if limiter is None:
+        limiter = RedisLimiter.from_url(config.redis_url) if config.redis_url else LocalLimiter()
+    gw = Gateway(
+        config=config,
+        principals=Principals(store),
+        guard=guard,
+        audit=audit,
+        policy=PolicyHolder(config.policy, policy),
+        limiter=limiter,
+        client=client or make_client(config.limits),
+        metrics=GatewayMetrics(),
+    )
+
+    def model_route(kind: str, route: str, dialect: str = "openai"):
+        async def endpoint(request: Request) -> Response:
+            return await handle(gw, request, kind, route, dialect)
+
+        return endpoint
+
+    def azure_route(kind: str):
+        async def endpoint(request: Request) -> Response:
+            name = request.path_params["name"]
+            return await handle(gw, request, kind, f"/openai/deployments/{{name}}/{kind}", "openai", name)
+
+        return endpoint
+
+    async def models(request: Request) -> Response:
+        try:
+            principal = gw.authenticate(request)
+        except GatewayError as err:
+            return err.response()
+        policy_now = gw.policy.policy
+        data = [
+            {"id": m, "object": "model", "created": 0, "owned_by": up.name}
+            for up in config.upstreams
+            for m in up.models
+            if "*" not in m and policy_now.model_allowed(principal.name, m)
+        ]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def metrics(_request: Request) -> Response:
+        return Response(gw.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok", "policy_error": gw.policy.error})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        await gw.client.aclose()
+        if isinstance(gw.limiter, RedisLimiter):
+            await gw.limiter.close()
+        gw.audit.writer.close()
+
+    routes = [
+        Route("/v1/chat/completions", model_route("chat", "/v1/chat/completions"), methods=["POST"]),
+        Route("/v1/completions", model_route("completions", "/v1/completions"), methods=["POST"]),
+        Route("/v1/embeddings", model_route("embeddings", "/v1/embeddings"), methods=["POST"]),
+        Route("/v1/messages", model_route("anthropic", "/v1/messages", "anthropic"), methods=["POST"]),
+        Route("/openai/deployments/{name}/chat/completions", azure_route("chat"), methods=["POST"]),
+        Route("/openai/deployments/{name}/completions", azure_route("completions"), methods=["POST"]),
+        Route("/openai/deployments/{name}/embeddings", azure_route("embeddings"), methods=["POST"]),
+        Route("/v1/models", models, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.gateway = gw
+    return app

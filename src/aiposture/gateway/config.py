@@ -1,0 +1,198 @@
+"""Gateway configuration (`gateway.yaml`) and policy (`policy.yaml`), validated by
+pydantic. The policy is reloaded when its file's mtime changes, so an operator can
+tighten it without restarting workers."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from aiposture.errors import InputError
+
+SENSITIVITY = ("public", "internal", "confidential", "restricted")
+Sensitivity = Literal["public", "internal", "confidential", "restricted"]
+ContentLogging = Literal["none", "redacted", "full"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Upstream(_Strict):
+    name: str
+    kind: Literal["openai", "azure", "anthropic"] = "openai"
+    base_url: str
+    api_key_env: str | None = None
+    models: list[str] = Field(default_factory=lambda: ["*"])
+    external: bool = True  # a third-party provider: data boundaries apply
+    api_version: str = "2024-06-01"  # azure only
+    deployments: dict[str, str] = Field(default_factory=dict)  # azure: model -> deployment
+
+    def serves(self, model: str) -> bool:
+        return any(fnmatch.fnmatchcase(model, pattern) for pattern in self.models)
+
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+class Limits(_Strict):
+    max_body_bytes: int = 1_048_576
+    client_body_timeout_s: float = 30.0
+    upstream_timeout_s: float = 120.0
+    connect_timeout_s: float = 5.0
+    max_connections: int = 200
+
+
+class AuditSettings(_Strict):
+    key_file: Path | None = None
+    durable: bool = True  # answer only after the event is committed
+    checkpoint_every: int = 10000
+
+
+class GatewayConfig(_Strict):
+    upstreams: list[Upstream]
+    policy: Path | None = None
+    guard_policy: Path | None = None
+    database: str | None = None
+    state_dir: Path = Path(".aiposture")
+    redis_url: str | None = None
+    end_user_header: str = "x-aiposture-end-user"
+    limits: Limits = Field(default_factory=Limits)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+
+    @classmethod
+    def load(cls, path: Path) -> GatewayConfig:
+        data = _read_yaml(path)
+        config = _validate(cls, data, path)
+        base = Path(path).parent
+        for name in ("policy", "guard_policy"):
+            value = getattr(config, name)
+            if value is not None and not value.is_absolute():
+                setattr(config, name, base / value)
+        return config
+
+    def upstream_for(self, model: str) -> Upstream | None:
+        return next((u for u in self.upstreams if u.serves(model)), None)
+
+
+class DetectorRule(_Strict):
+    action: Literal["block", "redact", "log"]
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class PrincipalPolicy(_Strict):
+    models: list[str] = Field(default_factory=lambda: ["*"])
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
+
+
+class AppPolicy(_Strict):
+    detectors: dict[str, DetectorRule] = Field(default_factory=dict)  # detector or type -> rule
+    pseudonymize: bool = False
+    check_responses: bool = True
+    content_logging: ContentLogging = "redacted"
+    fail_open: bool = False  # on guard or audit failure
+    audience: str | None = None
+    max_sensitivity_external: Sensitivity | None = None
+
+
+class Policy(_Strict):
+    id: str = "default"
+    approved_models: list[str] | None = None  # None: every model an upstream serves
+    principals: dict[str, PrincipalPolicy] = Field(default_factory=dict)
+    apps: dict[str, AppPolicy] = Field(default_factory=dict)
+    sensitivity: dict[str, Sensitivity] = Field(
+        default_factory=lambda: {"secrets": "restricted", "pii": "confidential", "custom": "confidential"}
+    )
+    boundaries: dict[str, Sensitivity] = Field(default_factory=dict)  # audience -> max to external
+
+    @model_validator(mode="after")
+    def _known_audiences(self) -> Policy:
+        for name, app in self.apps.items():
+            if app.audience and app.audience not in self.boundaries and app.max_sensitivity_external is None:
+                raise ValueError(f"app {name!r}: audience {app.audience!r} has no entry in boundaries")
+        return self
+
+    def for_principal(self, name: str) -> PrincipalPolicy:
+        return self.principals.get(name) or self.principals.get("*") or PrincipalPolicy()
+
+    def for_app(self, name: str) -> AppPolicy:
+        return self.apps.get(name) or self.apps.get("*") or AppPolicy()
+
+    def model_allowed(self, principal: str, model: str) -> bool:
+        allowed = self.for_principal(principal).models
+        if not any(fnmatch.fnmatchcase(model, p) for p in allowed):
+            return False
+        approved = self.approved_models
+        return approved is None or any(fnmatch.fnmatchcase(model, p) for p in approved)
+
+    def external_limit(self, app: AppPolicy) -> Sensitivity | None:
+        if app.max_sensitivity_external:
+            return app.max_sensitivity_external
+        return self.boundaries.get(app.audience) if app.audience else None
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path} is not valid YAML: {exc.__class__.__name__}") from exc
+    if not isinstance(data, dict):
+        raise InputError(f"{path} must hold a mapping")
+    return data
+
+
+def _validate(model: type[BaseModel], data: dict, path: Path | str):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(f"{path}: {where}: {first['msg']}") from None
+
+
+class PolicyHolder:
+    """The current Policy, re-read when its file changes (checked at most once a second).
+    A broken edit keeps the last good policy and records the error."""
+
+    def __init__(self, path: Path | None, policy: Policy | None = None, interval: float = 1.0) -> None:
+        self.path = path
+        self.interval = interval
+        self.error: str | None = None
+        self._lock = threading.Lock()
+        self._checked = time.monotonic()
+        self._mtime = self._stat()
+        self._policy = policy or (self._load() if path else Policy())
+
+    def _stat(self) -> float | None:
+        try:
+            return os.stat(self.path).st_mtime_ns if self.path else None
+        except OSError:
+            return None
+
+    def _load(self) -> Policy:
+        return _validate(Policy, _read_yaml(self.path), self.path)
+
+    @property
+    def policy(self) -> Policy:
+        now = time.monotonic()
+        if self.path is not None and now - self._checked >= self.interval:
+            with self._lock:
+                self._checked = now
+                mtime = self._stat()
+                if mtime != self._mtime:
+                    self._mtime = mtime
+                    try:
+                        self._policy, self.error = self._load(), None
+                    except InputError as exc:
+                        self.error = str(exc)
+        return self._policy
