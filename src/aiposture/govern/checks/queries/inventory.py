@@ -40,6 +40,8 @@ def no_findings(
             why=f"no {' or '.join(requires_kinds)} assets in scope",
             applicable=False,
         )
+    if not ctx.result.assets and not ctx.result.findings:
+        return Outcome(status=Status.NOT_ASSESSED, why="no AI assets in scope", applicable=False)
     hits = [f for f in ctx.result.findings if f.rule.startswith(prefixes) and f.severity.at_least(floor)]
     asset_files = {loc.path for a in ctx.result.assets for loc in a.locations[:1]}
     failing = sorted({f.location.path if f.location else (f.asset or f.rule) for f in hits})
