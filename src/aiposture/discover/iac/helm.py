@@ -69,10 +69,13 @@ def _exposure(chain: list[dict[str, Any]]) -> str | None:
             return f"service.type {service['type']}"
         if isinstance(ingress, dict) and ingress.get("enabled") is True:
             return "ingress.enabled"
+        says_service = isinstance(service, dict) and "type" in service
+        if says_service or (isinstance(ingress, dict) and "enabled" in ingress):
+            return None  # the nearest block that says how it is served decides
     return None
 
 
-def _args_env(node: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+def _args_env(node: dict[str, Any]) -> tuple[list[str], dict[str, str], list[str]]:
     args: list[str] = []
     for key in ("command", "args", "extraArgs"):
         value = node.get(key)
@@ -87,10 +90,8 @@ def _args_env(node: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     elif isinstance(raw, list):
         env = {i["name"]: i.get("value") if isinstance(i.get("value"), str) else ""
                for i in raw if isinstance(i, dict) and isinstance(i.get("name"), str)}
-    for key in _MODEL_KEYS:
-        if isinstance(node.get(key), str):
-            args.extend(["--model", node[key]])
-    return args, env
+    models = [node[key] for key in _MODEL_KEYS if isinstance(node.get(key), str) and node[key]]
+    return args, env, models
 
 
 def scan(source: SourceFile, text: str, out: ScanOutput) -> None:
@@ -106,10 +107,10 @@ def scan(source: SourceFile, text: str, out: ScanOutput) -> None:
             continue
         needle = node["image"]["repository"] if isinstance(node["image"], dict) else image
         pos = text.find(str(needle))
-        args, env = _args_env(node)
+        args, env, models = _args_env(node)
         address = ".".join(path + ["image"])
         emit(source, Workload(
             iac="helm", resource_type="helm-values", name=".".join(path) or source.name,
             address=address, image=image, line=index.line(pos) if pos >= 0 else None,
-            args=args, env=env, exposure=_exposure(chain),
+            args=args, env=env, exposure=_exposure(chain), models=models,
         ), out)

@@ -30,6 +30,7 @@ class Workload:
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     exposure: str | None = None  # how it is reachable from outside, if it is
+    models: list[str] = field(default_factory=list)  # models named outright (Helm `model:` keys)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -105,7 +106,7 @@ def emit(source: SourceFile, work: Workload, out: ScanOutput) -> Asset | None:
     if spec is None:
         return None
     ref = parse_image(work.image)
-    models = served_models(spec, work.args, work.env)
+    models = list(dict.fromkeys([*work.models, *served_models(spec, work.args, work.env)]))
     deps = []
     for model in models:
         asset = _model_asset(source, model, work.line)
