@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import re2
@@ -22,8 +23,6 @@ from aiposture.detect.checksums import Checksum, get_checksum
 from aiposture.detect.rules import PatternRule, PatternSpec, RuleFile
 from aiposture.model import Detection, Direction, mask_secret
 
-# A keyword must start a word; it may end inside one ("card" finds "cardholder").
-_KEYWORD_LEFT = r"(?:^|[^\p{L}\p{N}_])"
 _SET_OPTIONS = re2.Options()
 _SET_OPTIONS.max_mem = 256 << 20  # a Set never falls back to the NFA: give its DFA room
 
@@ -41,13 +40,13 @@ class _Entry:
     spec: PatternSpec
     regex: object  # re2._Regexp
     group: int
-    keywords: object | None  # re2._Regexp or None
+    keywords: tuple[str, ...] | None
     checksum: Checksum | None
 
 
-def _keyword_regex(keywords: list[str]) -> object:
-    alternation = "|".join(re2.escape(k.lower()) for k in sorted(keywords, key=len, reverse=True))
-    return re2.compile(f"(?i){_KEYWORD_LEFT}({alternation})")
+def _keywords(keywords: list[str]) -> tuple[str, ...]:
+    """Lower-cased, longest first (so "date of birth" is reported before "birth")."""
+    return tuple(sorted({k.lower() for k in keywords}, key=len, reverse=True))
 
 
 class PatternDetector:
@@ -59,11 +58,11 @@ class PatternDetector:
         self.mask_keep = mask_keep
         self._entries: list[_Entry] = []
         self._set = re2.Set.SearchSet(_SET_OPTIONS)
-        keyword_cache: dict[str, object] = {}
+        keyword_cache: dict[str, tuple[str, ...]] = {}
         for rule in self.rules:
             kw = None
             if rule.context:
-                kw = keyword_cache.setdefault(rule.id, _keyword_regex(rule.context.keywords))
+                kw = keyword_cache.setdefault(rule.id, _keywords(rule.context.keywords))
             checksum = get_checksum(rule.checksum) if rule.checksum else None
             for spec in rule.patterns:
                 regex = re2.compile(spec.regex)
@@ -88,10 +87,7 @@ class PatternDetector:
         found: list[tuple[int, int, float, _Entry, dict]] = []
         for index in hits:
             entry = self._entries[index]
-            for match in entry.regex.finditer(data):
-                start, end = match.span(entry.group)
-                if start < 0 or end <= start:
-                    continue
+            for start, end in _spans(entry.regex, data, entry.group):
                 judged = self._judge(data, start, end, entry)
                 if judged is not None:
                     found.append((start, end, judged[0], entry, judged[1]))
@@ -122,11 +118,10 @@ class PatternDetector:
         if entry.keywords is not None and rule.context is not None:
             window = rule.context.window
             lo, hi = max(0, start - window), min(len(data), end + window)
-            seen = {m.group(1).decode("utf-8", "replace").lower()
-                    for m in entry.keywords.finditer(data, lo, hi)}
-            if seen:
+            seen = _keyword_near(entry.keywords, data[lo:hi])
+            if seen is not None:
                 score = min(1.0, score + rule.context.boost)
-                why["keywords"] = sorted(seen)
+                why["keywords"] = [seen]
             elif rule.context.required:
                 return None
         reviewed = self._review(entry.rule, value, score, why)
@@ -147,10 +142,48 @@ class PatternDetector:
             value = data[start:end].decode("utf-8", "replace")
             if offsets is not None:
                 start, end = offsets.char(start), offsets.char(end)
-            out.append(Detection.model_construct(
+            out.append(Detection(
                 detector=self.name, type=entry.rule.type, start=start, end=end,
                 score=round(score, 4), text=mask_secret(value, self.mask_keep), explanation=why))
         return out
+
+
+_UNANCHORED = re2._Anchor.UNANCHORED
+
+
+def _spans(regex: object, data: bytes, group: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of `group` for every match, in byte offsets. Calls the compiled RE2
+    object directly (one C++ call per match, no Match objects); falls back to `finditer`
+    when the binding does not expose it."""
+    raw = getattr(regex, "_regexp", None)
+    if raw is None:
+        for m in regex.finditer(data):  # type: ignore[attr-defined]
+            if m.start(group) >= 0 and m.end(group) > m.start(group):
+                yield m.span(group)
+        return
+    pos, stop = 0, len(data)
+    while pos <= stop:
+        spans = raw.Match(_UNANCHORED, data, pos, stop)
+        whole_start, whole_end = spans[0]
+        if whole_start < 0:
+            return
+        start, end = spans[group]
+        if 0 <= start < end:
+            yield start, end
+        pos = whole_end if whole_end > whole_start else whole_end + 1
+
+
+def _keyword_near(keywords: tuple[str, ...], window: bytes) -> str | None:
+    """The first keyword (lower case) that starts a word in `window`, or None. Plain
+    substring search on a window of at most a few hundred characters: no regex needed."""
+    low = window.decode("utf-8", "ignore").lower()
+    for kw in keywords:
+        i = low.find(kw)
+        while i >= 0:
+            if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):
+                return kw
+            i = low.find(kw, i + 1)
+    return None
 
 
 class _CharOffsets:
