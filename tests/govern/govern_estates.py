@@ -11,9 +11,12 @@ def asset(kind: str, name: str, path: str, line: int | None = None, **props) -> 
     return Asset.make(kind, name, path, locations=[Location(path=path, line=line)], properties=props)
 
 
-def finding(rule: str, path: str, severity: str = "high", asset_id: str | None = None, evidence: str = "") -> Finding:
-    return Finding.make(rule, Location(path=path, line=1), asset=asset_id, title=rule, severity=severity,
-                        evidence=evidence)
+def finding(
+    rule: str, path: str, severity: str = "high", asset_id: str | None = None, evidence: str = ""
+) -> Finding:
+    return Finding.make(
+        rule, Location(path=path, line=1), asset=asset_id, title=rule, severity=severity, evidence=evidence
+    )
 
 
 def scan(assets: list[Asset], findings: list[Finding] | None = None) -> ScanResult:

@@ -19,8 +19,12 @@ def test_support_estate_paths(support_estate):
     rules = {rule for rule, _, _ in paths}
     assert {"AIP-PATH-001", "AIP-PATH-002", "AIP-PATH-003", "AIP-PATH-007"} <= rules
     internet_data = paths[("AIP-PATH-001", "internet", "dataset: customers (confidential)")]
-    assert internet_data.labels == ("internet", "endpoint: support-api", "support-bot",
-                                    "dataset: customers (confidential)")
+    assert internet_data.labels == (
+        "internet",
+        "endpoint: support-api",
+        "support-bot",
+        "dataset: customers (confidential)",
+    )
     assert internet_data.severity == "critical"
     web_tool = paths[("AIP-PATH-003", "untrusted input: web", "tool: send_email")]
     assert web_tool.labels == ("untrusted input: web", "agent: helper", "tool: send_email")
@@ -44,11 +48,19 @@ def test_deterministic(support_estate):
 
 
 def test_no_entry_or_no_jewel_means_no_path():
-    private = scan([asset("endpoint", "api", "app/deploy.yaml"),
-                    asset("dataset", "d", "app/d.csv", sensitivity="restricted")])
+    private = scan(
+        [
+            asset("endpoint", "api", "app/deploy.yaml"),
+            asset("dataset", "d", "app/d.csv", sensitivity="restricted"),
+        ]
+    )
     assert analyse(private).paths == []
-    public_but_harmless = scan([asset("endpoint", "api", "app/deploy.yaml", public=True),
-                                asset("dataset", "d", "app/d.csv", sensitivity="public")])
+    public_but_harmless = scan(
+        [
+            asset("endpoint", "api", "app/deploy.yaml", public=True),
+            asset("dataset", "d", "app/d.csv", sensitivity="public"),
+        ]
+    )
     assert analyse(public_but_harmless).paths == []
 
 
@@ -62,18 +74,22 @@ def test_secret_unlocks_the_resource_named_by_its_finding():
 
 
 def test_internet_reaches_production_credentials_held_by_an_exposed_app():
-    estate = scan([asset("endpoint", "api", "web/deploy.yaml", public=True)],
-                  [finding("AIP-SECRET-001", "web/.env.prod", "critical")])
+    estate = scan(
+        [asset("endpoint", "api", "web/deploy.yaml", public=True)],
+        [finding("AIP-SECRET-001", "web/.env.prod", "critical")],
+    )
     paths = analyse(estate).paths
     assert [p.rule for p in paths] == ["AIP-PATH-007"]
 
 
 def test_long_paths_lose_a_severity_level():
-    chain = [asset("vector-store", "s0", "app/s0.py", depends_on=["s1"]),
-             asset("vector-store", "s1", "lib1/s1.py", depends_on=["s2"]),
-             asset("vector-store", "s2", "lib2/s2.py", depends_on=["secrets"]),
-             asset("dataset", "secrets", "other/x.csv", sensitivity="secret"),
-             asset("endpoint", "api", "app/deploy.yaml", public=True)]
+    chain = [
+        asset("vector-store", "s0", "app/s0.py", depends_on=["s1"]),
+        asset("vector-store", "s1", "lib1/s1.py", depends_on=["s2"]),
+        asset("vector-store", "s2", "lib2/s2.py", depends_on=["secrets"]),
+        asset("dataset", "secrets", "other/x.csv", sensitivity="secret"),
+        asset("endpoint", "api", "app/deploy.yaml", public=True),
+    ]
     paths = [p for p in analyse(scan(chain)).paths if p.labels[-1].startswith("dataset: secrets")]
     assert paths and paths[0].hops > knowledge().long_path_hops
     assert paths[0].severity == "high"  # critical, one level down
@@ -90,4 +106,6 @@ def test_enumeration_is_bounded():
 
 def test_tool_privilege_classification():
     assert is_privileged_tool("send_email") and is_privileged_tool({"name": "x", "privileged": True})
-    assert not is_privileged_tool("search_docs") and not is_privileged_tool({"name": "exec", "privileged": False})
+    assert not is_privileged_tool("search_docs") and not is_privileged_tool(
+        {"name": "exec", "privileged": False}
+    )

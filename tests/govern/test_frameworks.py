@@ -16,19 +16,29 @@ from aiposture.govern.checks.model import CheckResult, Status
 from aiposture.govern.frameworks import coverage, framework_ids, load_frameworks
 from aiposture.govern.knowledge import knowledge
 
-EXPECTED = {"owasp-llm-2025", "owasp-agentic-2026", "mitre-atlas", "nist-ai-rmf-1.0", "nist-ai-600-1",
-            "eu-ai-act", "iso-iec-42001"}
+EXPECTED = {
+    "owasp-llm-2025",
+    "owasp-agentic-2026",
+    "mitre-atlas",
+    "nist-ai-rmf-1.0",
+    "nist-ai-600-1",
+    "eu-ai-act",
+    "iso-iec-42001",
+}
 
 
 def test_all_frameworks_ship():
     assert {f.id for f in load_frameworks()} == EXPECTED
 
 
-@pytest.mark.parametrize(("framework", "ids"), [
-    ("owasp-llm-2025", [f"LLM{i:02d}" for i in range(1, 11)]),
-    ("owasp-agentic-2026", [f"ASI{i:02d}" for i in range(1, 11)]),
-    ("eu-ai-act", [f"Art. {n}" for n in (9, 10, 11, 12, 13, 14, 15, 19, 26, 50)]),
-])
+@pytest.mark.parametrize(
+    ("framework", "ids"),
+    [
+        ("owasp-llm-2025", [f"LLM{i:02d}" for i in range(1, 11)]),
+        ("owasp-agentic-2026", [f"ASI{i:02d}" for i in range(1, 11)]),
+        ("eu-ai-act", [f"Art. {n}" for n in (9, 10, 11, 12, 13, 14, 15, 19, 26, 50)]),
+    ],
+)
 def test_framework_requirement_ids(framework, ids):
     fw = framework_ids()[framework]
     assert [r.id for r in fw.requirements] == ids
@@ -45,7 +55,9 @@ def test_every_check_maps_to_a_requirement_and_every_mapping_names_a_check():
     check_ids = {c.id for c in load_checks()}
     mapped: set[str] = set()
     for fw in load_frameworks():
-        assert len({r.id for r in fw.requirements}) == len(fw.requirements), f"duplicate requirement in {fw.id}"
+        assert len({r.id for r in fw.requirements}) == len(fw.requirements), (
+            f"duplicate requirement in {fw.id}"
+        )
         for req in fw.requirements:
             unknown = set(req.checks) - check_ids
             assert not unknown, f"{fw.id} {req.id} names unknown checks {unknown}"
@@ -85,6 +97,7 @@ def _rule_files() -> list[tuple[str, dict]]:
                 for item in items:
                     if isinstance(item, dict) and isinstance(item.get("frameworks"), dict):
                         out.append((f"{name}:{item.get('id', '?')}", item["frameworks"]))
+
     walk(root, "data")
     return out
 
@@ -118,8 +131,12 @@ def _result(check_id: str, status: Status) -> CheckResult:
 
 
 def test_requirement_status_follows_its_checks():
-    results = [_result("AIP-POSTURE-011", Status.PASS), _result("AIP-POSTURE-007", Status.NOT_ASSESSED),
-               _result("AIP-POSTURE-001", Status.FAIL), _result("AIP-POSTURE-004", Status.PASS)]
+    results = [
+        _result("AIP-POSTURE-011", Status.PASS),
+        _result("AIP-POSTURE-007", Status.NOT_ASSESSED),
+        _result("AIP-POSTURE-001", Status.FAIL),
+        _result("AIP-POSTURE-004", Status.PASS),
+    ]
     llm = next(c for c in coverage(results) if c.id == "owasp-llm-2025")
     status = {r.id: r.status for r in llm.requirements}
     assert status["LLM01"] == "fail"  # 011 pass, 007 not assessed, 001 fail

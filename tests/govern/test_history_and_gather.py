@@ -48,11 +48,13 @@ def test_posture_is_stored_per_run_with_history(store, support_estate):
 def test_gateway_policy_files_are_found_and_read(tmp_path):
     (tmp_path / "gateway").mkdir()
     (tmp_path / "gateway" / "gateway.yaml").write_text(
-        "upstreams:\n  - {name: openai, base_url: https://api.openai.com/v1}\npolicy: policy.yaml\n")
+        "upstreams:\n  - {name: openai, base_url: https://api.openai.com/v1}\npolicy: policy.yaml\n"
+    )
     (tmp_path / "gateway" / "policy.yaml").write_text(
         "approved_models: [gpt-4o-mini]\nretention_days: 180\n"
         "apps:\n  support-bot: {content_logging: none, detectors: {injection: {action: block}}}\n"
-        "principals:\n  ops-bot: {models: ['*']}\napprovals:\n  tools: [send_email]\n")
+        "principals:\n  ops-bot: {models: ['*']}\napprovals:\n  tools: [send_email]\n"
+    )
     ev = gather_evidence(tmp_path)
     gw = ev.gateway
     assert gw is not None and gw.source.endswith("policy.yaml")
@@ -73,7 +75,9 @@ def test_broken_policy_files_are_ignored_with_a_note(tmp_path, content):
 def test_evidence_log_feeds_audit_and_redteam(store, tmp_path):
     now = datetime.now(UTC)
     record_evidence(store, AUDIT_VERIFY, "audit", True, {"events": 42}, at=now - timedelta(days=2))
-    record_evidence(store, REDTEAM_RUN, "support-bot", True, {"target": "http://x", "app": "support-bot"}, at=now)
+    record_evidence(
+        store, REDTEAM_RUN, "support-bot", True, {"target": "http://x", "app": "support-bot"}, at=now
+    )
     ev = gather_evidence(tmp_path, store)
     assert ev.audit is not None and ev.audit.ok and ev.audit.events == 42
     assert ev.redteam_recorded and ev.redteam[0].app == "support-bot"
@@ -85,7 +89,9 @@ def test_no_state_means_not_assessed_sources(store, tmp_path):
 
 
 def test_approved_model_registry_file(tmp_path):
-    (tmp_path / "approved-models.yaml").write_text("models:\n  - {name: gpt-4o}\n  - {sha256: ABC}\n  - llama3\n")
+    (tmp_path / "approved-models.yaml").write_text(
+        "models:\n  - {name: gpt-4o}\n  - {sha256: ABC}\n  - llama3\n"
+    )
     reg = gather_evidence(tmp_path).approved_models
     assert reg.names == {"gpt-4o", "llama3"} and reg.sha256 == {"abc"}
 

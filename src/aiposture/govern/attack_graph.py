@@ -137,13 +137,15 @@ class _Builder:
         tools = asset.properties.get("tools")
         if not isinstance(tools, list):
             return
+        high_risk = {str(t).lower() for t in asset.properties.get("high_risk_tools") or []}
         for tool in sorted(tools, key=tool_name):
             name = tool_name(tool)
             if not name:
                 continue
             tool_node = f"tool:{asset.id}:{name}"
             attrs: dict[str, object] = {"label": f"tool: {name}", "kind": "tool"}
-            if is_privileged_tool(tool):
+            reads_input = bool(untrusted_inputs_of_tool(tool))
+            if is_privileged_tool(tool) or (name.lower() in high_risk and not reads_input):
                 attrs["jewel"] = "privileged-tool"
             self.g.add_node(tool_node, **attrs)
             self.g.add_edge(node, tool_node, relation="can call")

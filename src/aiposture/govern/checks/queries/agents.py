@@ -21,16 +21,14 @@ def approval_configured(ctx: PostureContext) -> Outcome:
         tools = asset.properties.get("tools") or []
         if not isinstance(tools, list):
             continue
+        high_risk = {str(t).lower() for t in asset.properties.get("high_risk_tools") or []}
+        approved = asset.properties.get("approval") is True or asset.properties.get("human_approval") is True
         for tool in tools:
-            if not is_privileged_tool(tool):
-                continue
             name = tool_name(tool)
+            if not (is_privileged_tool(tool) or name.lower() in high_risk):
+                continue
             privileged.append(name)
-            if not (
-                tool_requires_approval(tool)
-                or name.lower() in gateway_tools
-                or asset.properties.get("approval") is True
-            ):
+            if not (tool_requires_approval(tool) or name.lower() in gateway_tools or approved):
                 failing.append(f"{asset.name}: {name}")
     if not privileged:
         return Outcome(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiposture.govern.checks.model import Outcome, Status
@@ -91,7 +92,7 @@ def asset_property(
             status=Status.NOT_ASSESSED, why=f"no {' or '.join(kinds)} assets in scope", applicable=False
         )
     if failing:
-        want = "set" if expected is None else " or ".join(str(e) for e in expected)
+        want = "set" if expected is None else " or ".join(json.dumps(e) for e in expected)
         return Outcome(
             status=Status.FAIL,
             subjects=counted,
