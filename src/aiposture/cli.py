@@ -22,6 +22,7 @@ app = typer.Typer(
 COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("discover", None),
     ("demo", "demo"),
+    ("guard", "guard"),
     ("assess", None),
     ("posture", None),
     ("redteam", "redteam"),
