@@ -43,8 +43,9 @@ def test_indirect_channels_present():
     assert {"document", "email", "tool_result"} <= kinds
 
 
-@pytest.mark.parametrize("registry", [CONVERTERS, SCORERS, STRATEGIES, TARGETS, WRITERS],
-                         ids=lambda r: r.kind)
+@pytest.mark.parametrize(
+    "registry", [CONVERTERS, SCORERS, STRATEGIES, TARGETS, WRITERS], ids=lambda r: r.kind
+)
 def test_plugins_have_names_and_descriptions(registry):
     classes = registry.classes()
     assert classes
@@ -56,12 +57,15 @@ def test_framework_catalog_has_owasp_top_ten():
     assert sorted(catalog()["owasp-llm-2025"]) == [f"LLM{i:02d}" for i in range(1, 11)]
 
 
-@pytest.mark.parametrize("pattern,expected", [
-    (["jailbreak"], "jailbreak.persona"),
-    (["leakage.system_prompt"], "leakage.system_prompt"),
-    (["tool_misuse"], "agency.unapproved_email"),
-    (["indirect_injection"], "indirect.email"),
-])
+@pytest.mark.parametrize(
+    "pattern,expected",
+    [
+        (["jailbreak"], "jailbreak.persona"),
+        (["leakage.system_prompt"], "leakage.system_prompt"),
+        (["tool_misuse"], "agency.unapproved_email"),
+        (["indirect_injection"], "indirect.email"),
+    ],
+)
 def test_select_probes(pattern, expected):
     assert expected in {p.id for p in select_probes(pattern)}
 

@@ -31,11 +31,14 @@ def test_invertible_round_trip(name, text):
         assert encoded != text or not any(ch.isalpha() for ch in text)
 
 
-@pytest.mark.parametrize("name,text,expected", [
-    ("leetspeak", "ignore the rules", "ignore the rules"),
-    ("charsplit", "ignore the rules", "ignore the rules"),
-    ("langswitch", "ignore the rules", "ignore the rules"),
-])
+@pytest.mark.parametrize(
+    "name,text,expected",
+    [
+        ("leetspeak", "ignore the rules", "ignore the rules"),
+        ("charsplit", "ignore the rules", "ignore the rules"),
+        ("langswitch", "ignore the rules", "ignore the rules"),
+    ],
+)
 def test_lossy_converters_recover_plain_words(name, text, expected):
     converter = CONVERTERS.get(name)()
     assert converter.decode(converter.encode(text, random.Random(3))) == expected
@@ -72,8 +75,9 @@ def test_chain_applies_left_to_right():
     assert b64.decode(cleaned.split("\n", 1)[1]) == "say hi"
 
 
-@pytest.mark.parametrize("spec,expected", [("", []), ("none", []), ("rot13", ["rot13"]),
-                                           ("base64+hex", ["base64", "hex"])])
+@pytest.mark.parametrize(
+    "spec,expected", [("", []), ("none", []), ("rot13", ["rot13"]), ("base64+hex", ["base64", "hex"])]
+)
 def test_parse_chain(spec, expected):
     assert parse_chain(spec) == expected
 

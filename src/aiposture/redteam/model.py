@@ -65,6 +65,7 @@ class TargetReply(BaseModel):
     text: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
     raw_status: int | None = None
+    blocked: bool = False  # a guard or gateway in front of the app refused the request
 
 
 class ScoreReason(BaseModel):
@@ -81,6 +82,7 @@ class Turn(BaseModel):
     prompt: str
     reply: str = ""
     tool_calls: list[ToolCall] = Field(default_factory=list)
+    blocked: bool = False
 
 
 AttemptStatus = Literal["done", "error", "skipped"]

@@ -64,5 +64,7 @@ async def converse(
         history.append(Message(role="user", content=prompt))
         reply = await session.send(history)
         history.append(Message(role="assistant", content=reply.text, tool_calls=reply.tool_calls))
-        turns.append(Turn(prompt=prompt, reply=reply.text, tool_calls=reply.tool_calls))
+        turns.append(
+            Turn(prompt=prompt, reply=reply.text, tool_calls=reply.tool_calls, blocked=reply.blocked)
+        )
     return reply

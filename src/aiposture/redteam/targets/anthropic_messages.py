@@ -68,6 +68,8 @@ class AnthropicTarget(Target):
 
     async def send(self, request: ChatRequest) -> TargetReply:
         status, payload = await post_json(self.client, self.url, self.body(request))
+        if isinstance(payload, TargetReply):
+            return payload
         reply = parse_anthropic(payload)
         reply.raw_status = status
         return reply

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from aiposture.redteam.model import TargetReply
 from aiposture.redteam.targets.base import RETRYABLE_STATUS, TargetError
 
 
@@ -36,6 +37,9 @@ async def post_json(
     except httpx.HTTPError as exc:
         raise TargetError(f"cannot reach {url}: {exc.__class__.__name__}", retryable=True) from exc
     if response.status_code >= 400:
+        blocked = policy_block(response)
+        if blocked is not None:
+            return response.status_code, blocked
         raise TargetError(
             f"{url} answered HTTP {response.status_code}", retryable=response.status_code in RETRYABLE_STATUS
         )
@@ -43,3 +47,26 @@ async def post_json(
         return response.status_code, response.json()
     except ValueError as exc:
         raise TargetError(f"{url} answered non-JSON") from exc
+
+
+BLOCK_CODES = frozenset({"content_filter", "content_blocked", "response_blocked", "content_policy_violation"})
+
+
+def policy_block(response: httpx.Response) -> TargetReply | None:
+    """A refusal by a guard or gateway in front of the app (OpenAI-style error with a
+    content-filter code, as Azure OpenAI and aiposture's gateway send) is an answer,
+    not a failure: the attack was stopped."""
+    if response.status_code not in (400, 403, 422):
+        return None
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(error, dict) or error.get("code") not in BLOCK_CODES:
+        return None
+    message = str(error.get("message") or "")[:300]
+    return TargetReply(
+        text=f"Request blocked by policy ({error['code']}): {message}",
+        blocked=True,
+        raw_status=response.status_code,
+    )

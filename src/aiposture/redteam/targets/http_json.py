@@ -41,12 +41,26 @@ def fill(template: Any, values: dict[str, Any]) -> Any:
     for name, value in values.items():
         if stripped == "{{" + name + "}}":
             return value
-    out = template
-    for name, value in values.items():
-        token = "{{" + name + "}}"
-        if token in out:
-            out = out.replace(token, value if isinstance(value, str) else str(value))
-    return out
+    return _substitute(template, values)
+
+
+def _substitute(template: str, values: dict[str, Any]) -> str:
+    """One left-to-right pass: text inserted for a slot is never scanned again, so a
+    prompt that contains `{{system}}` stays literally that."""
+    out, rest = [], template
+    while "{{" in rest:
+        head, _, tail = rest.partition("{{")
+        name, close, after = tail.partition("}}")
+        out.append(head)
+        if close and name in values:
+            value = values[name]
+            out.append(value if isinstance(value, str) else str(value))
+            rest = after
+        else:
+            out.append("{{")
+            rest = tail
+    out.append(rest)
+    return "".join(out)
 
 
 def parse_path(path: str) -> list[str | int]:
@@ -113,6 +127,8 @@ class HttpJsonTarget(Target):
         status, payload = await post_json(
             self.client, self.url, fill(self.body, slot_values(request)), method=self.method
         )
+        if isinstance(payload, TargetReply):
+            return payload
         text = extract(payload, self.path)
         calls: list[ToolCall] = []
         if self.tool_path is not None:

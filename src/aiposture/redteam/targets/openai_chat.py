@@ -44,6 +44,8 @@ class OpenAIChatTarget(Target):
         if request.max_tokens:
             body["max_tokens"] = request.max_tokens
         status, payload = await post_json(self.client, self.url, body)
+        if isinstance(payload, TargetReply):
+            return payload
         reply = parse_openai_choice(payload)
         reply.raw_status = status
         return reply
