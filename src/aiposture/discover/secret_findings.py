@@ -1,0 +1,63 @@
+"""Secrets found in source and config text become findings, never assets.
+
+Detection is the `aiposture.detect.secrets` detector's job; this module decides which
+rule a detection falls under (an AI provider key in code, in config, or another
+credential — `data/discover/secret_types.yaml`) and builds the evidence from the value
+masked here, so a clear secret cannot reach a finding even if a detector forgot to mask.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from aiposture.discover.base import ScanOutput
+from aiposture.discover.rules import make_finding
+from aiposture.discover.textsite import TextSite
+from aiposture.model import mask_secret
+
+RULE_CODE = "AIP-SECRET-001"
+RULE_CONFIG = "AIP-SECRET-002"
+RULE_OTHER = "AIP-SECRET-003"
+
+
+class SecretTypes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ai_provider: frozenset[str]
+    min_score: float = Field(ge=0.0, le=1.0)
+
+
+@cache
+def secret_types() -> SecretTypes:
+    path = resources.files("aiposture.data").joinpath("discover", "secret_types.yaml")
+    return SecretTypes.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def report_secrets(site: TextSite, out: ScanOutput, *, in_code: bool) -> int:
+    """Add one finding per secret in `site.text`; returns how many. The detector is imported
+    lazily so the scanners load (and their pickles travel to workers) without it."""
+    from aiposture.detect.secrets import find_secrets
+
+    types = secret_types()
+    count = 0
+    for detection in find_secrets(site.text):
+        if detection.score < types.min_score:
+            continue
+        if detection.type in types.ai_provider:
+            rule = RULE_CODE if in_code else RULE_CONFIG
+        else:
+            rule = RULE_OTHER
+        masked = mask_secret(site.text[detection.start:detection.end])
+        evidence = f"{detection.type} {masked}{site.where(detection.start)}"
+        out.finding(make_finding(rule, site.loc(detection.start), evidence=evidence,
+                                 discriminator=f"{detection.type}:{_column(site.text, detection.start)}"))
+        count += 1
+    return count
+
+
+def _column(text: str, offset: int) -> int:
+    """Column of `offset`, so two secrets on one line keep distinct, stable ids."""
+    return offset - text.rfind("\n", 0, offset)
