@@ -114,7 +114,7 @@ class EndpointMatcher:
     def from_variable(self, name: str, value: str, offset: int) -> EndpointRef | None:
         """The endpoint named by an env/config variable, known host or not."""
         provider = self.variables.get(name.upper())
-        if provider is None or not value:
+        if provider is None or not value or value[0] in "$%{<(":  # unset or a ${TEMPLATE}
             return None
         if "://" not in value:
             value = "http://" + value

@@ -116,6 +116,13 @@ class ModelMatcher:
                 reference: Reference = "deployment" if call.name == "azure" else "model-id"
                 yield ModelRef(value, provider, reference, match.start(2))
 
+    def keyword_ref(self, name: str, value: str, offset: int) -> ModelRef | None:
+        """A config `name = value` pair as a model reference (classified ids only)."""
+        lowered = name.lower()
+        if "model" not in lowered and "deployment" not in lowered:
+            return None
+        return self._from_keyword(name.rsplit(".", 1)[-1], value, offset, None)
+
     def _from_keyword(self, name: str, value: str, offset: int, fallback: str | None) -> ModelRef | None:
         lowered = name.lower()
         if any(word in lowered for word in ("path", "dir", "file", "type", "class", "url", "version")):

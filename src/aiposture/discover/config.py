@@ -1,0 +1,97 @@
+"""The config scanner: .env files, Dockerfiles and generic config files (YAML, JSON, TOML,
+INI, .properties) read as text, for what they say about AI use: endpoints (AI service
+URLs and variables such as OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, OLLAMA_HOST), model
+ids and Azure deployment names, and API keys (secret findings, value masked).
+
+Files are read line by line as `key = value` / `key: value` / `"key": "value"` rather than
+parsed, so one pass serves every format and a malformed file still yields its keys.
+Cloud resources in IaC files are the IaC scanner's; this scanner emits no resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+
+import re2
+
+from aiposture.discover.base import ScanOutput, SourceFile
+from aiposture.discover.endpoints import EndpointRef, endpoint_asset, endpoint_findings, endpoint_matcher
+from aiposture.discover.model_refs import model_asset, model_matcher
+from aiposture.discover.secret_findings import report_secrets
+from aiposture.discover.textsite import TextSite
+
+CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", ".conf", ".properties",
+                             ".env", ".tfvars"})
+# Lock files and generated dependency data: large, and never hold endpoints or keys.
+EXCLUDED_NAMES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
+                            "composer.lock", "cargo.lock", "pipfile.lock", "poetry.lock"})
+_PAIR = (r"""(?m)^[ \t]*(?:export[ \t]+|ENV[ \t]+|-[ \t]+)?["']?([A-Za-z_][\w.-]{0,80})["']?"""
+         r"""[ \t]*[:=][ \t]*["']?([^"'\s#,}]{1,300})""")
+_MODEL_WORDS = ("odel", "ODEL", "eployment", "EPLOYMENT")
+
+
+@cache
+def _pair() -> re2._Regexp:
+    return re2.compile(_PAIR)
+
+
+class ConfigScanner:
+    name = "config"
+
+    def wants(self, rel: str, name: str, suffix: str) -> bool:
+        lowered = name.lower()
+        if lowered.startswith(".env") or lowered == "dockerfile" or lowered.endswith(".dockerfile"):
+            return True
+        return suffix in CONFIG_SUFFIXES and lowered not in EXCLUDED_NAMES
+
+    def scan(self, source: SourceFile, out: ScanOutput) -> None:
+        text = source.text()
+        if text is None:
+            out.skip(source.rel, "config: binary or not UTF-8")
+            return
+        scan_config(TextSite(source.rel, text), out)
+
+
+def scan_config(site: TextSite, out: ScanOutput) -> None:
+    report_secrets(site, out, in_code=False)
+    seen: set[str] = set()
+    models = any(word in site.text for word in _MODEL_WORDS)
+    matcher = model_matcher()
+    for key, value, offset in config_pairs(site.text):
+        ref = endpoint_matcher().from_variable(key, value, offset)
+        if ref is not None:
+            _endpoint(site, ref, seen, out)
+        elif models:
+            model = matcher.keyword_ref(key, value, offset)
+            if model is not None:
+                out.asset(model_asset(model, site.loc(offset)))
+    for ref in endpoint_matcher().find_urls(site.text):
+        _endpoint(site, ref, seen, out)
+
+
+def config_pairs(text: str) -> Iterator[tuple[str, str, int]]:
+    """(key, value, value offset) of each `key = value` line; a Kubernetes-style
+    `- name: KEY` followed by `value: V` is read as the pair KEY, V."""
+    if "=" not in text and ":" not in text:
+        return
+    pending: str | None = None
+    for match in _pair().finditer(text):
+        key, value = match.group(1), match.group(2)
+        if key == "name":
+            pending = value
+            continue
+        if key == "value" and pending:
+            key = pending
+        pending = None
+        yield key, value, match.start(2)
+
+
+def _endpoint(site: TextSite, ref: EndpointRef, seen: set[str], out: ScanOutput) -> None:
+    if ref.url in seen:
+        return
+    seen.add(ref.url)
+    location = site.loc(ref.offset)
+    asset = out.asset(endpoint_asset(ref, location))
+    for finding in endpoint_findings(ref, asset, location, site.where(ref.offset)):
+        out.finding(finding)
