@@ -9,8 +9,9 @@ from functools import cache
 from importlib import resources
 
 import re2
-import yaml
 from pydantic import BaseModel, Field
+
+from aiposture.discover import safe_yaml
 
 _CAMEL = re2.compile(r"([a-z0-9])([A-Z])")
 _NON_ALNUM = re2.compile(r"[^a-z0-9]+")
@@ -60,4 +61,4 @@ class AgentKnowledge(BaseModel):
 @cache
 def knowledge() -> AgentKnowledge:
     path = resources.files("aiposture.data").joinpath("discover", "agents.yaml")
-    return AgentKnowledge.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return AgentKnowledge.model_validate(safe_yaml.load_one(path.read_text(encoding="utf-8")))

@@ -115,4 +115,7 @@ class AgentScanner:
             return
         if kind == "agent" and not any(k in text for k in ("tools", "role", "assistant", "agent")):
             return
-        READERS[kind](source, text, load_document(source, text), out)
+        try:
+            READERS[kind](source, text, load_document(source, text), out)
+        except RecursionError as exc:
+            raise MalformedInput(f"{kind} config nested too deeply") from exc

@@ -157,13 +157,25 @@ def test_non_ai_resources_are_ignored(tmp_path, text):
 
 @pytest.mark.parametrize("text", [
     'resource "azurerm_cognitive_account" "x" {\n  name = "x"\n',  # unclosed block
-    'resource "a" "b" { name = }\n',
-    'resource "a" "b" {\n  x = "unterminated\n}\n',
-    "resource " + "{" * 5000,
+    'resource "aws_sagemaker_model" "b" { name = }\n',
+    'resource "google_vertex_ai_endpoint" "b" {\n  x = "unterminated\n}\n',
+    'resource "azurerm_search_service" ' + "{" * 5000,
 ])
 def test_malformed_hcl_is_reported_not_raised_raw(tmp_path, text):
     with pytest.raises(MalformedInput, match="malformed HCL"):
         scan_text(tmp_path, "bad.tf", text)
+
+
+def test_terraform_without_ai_types_is_not_parsed(tmp_path):
+    out = scan_text(tmp_path, "net.tf", 'resource "azurerm_virtual_network" "v" {\n  broken = \n')
+    assert out.assets == [] and out.findings == []
+
+
+def test_oversized_terraform_is_skipped_with_a_reason(tmp_path):
+    block = 'resource "azurerm_cognitive_account" "a{i}" {{\n  name = "a{i}"\n}}\n'
+    text = "".join(block.format(i=i) for i in range(300 * 1024 // len(block) + 1))
+    with pytest.raises(MalformedInput, match="KiB is not parsed"):
+        scan_text(tmp_path, "huge.tf", text)
 
 
 def test_binary_tf_is_skipped(tmp_path):

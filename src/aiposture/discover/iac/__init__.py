@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiposture.discover.base import ScanOutput, SourceFile
+from aiposture.discover.base import MalformedInput, ScanOutput, SourceFile
 from aiposture.discover.iac import arm, bicep, cloudformation, compose, helm, kubernetes, terraform
 from aiposture.discover.iac.emit import emit_template
 from aiposture.discover.iac.resource import Template
@@ -82,5 +82,8 @@ class IacScanner:
             return
         for fmt in formats:
             if fmt.claims(source.name, text):
-                fmt.handle(source, text, out)
+                try:
+                    fmt.handle(source, text, out)
+                except RecursionError as exc:  # a structure deeper than any bound we missed
+                    raise MalformedInput(f"{fmt.name}: nested too deeply") from exc
                 return

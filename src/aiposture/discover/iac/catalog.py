@@ -9,8 +9,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field, model_validator
+
+from aiposture.discover import safe_yaml
 
 Provider = Literal["azure", "aws", "gcp"]
 
@@ -130,7 +131,7 @@ class CheckSpec(BaseModel):
 
 def _read(name: str) -> Any:
     folder = resources.files("aiposture.data").joinpath("discover", "iac")
-    return yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))
+    return safe_yaml.load_one(folder.joinpath(name).read_text(encoding="utf-8"))
 
 
 @cache
@@ -155,3 +156,12 @@ def checks_by_type() -> dict[str, tuple[CheckSpec, ...]]:
         for rtype in check.resource_types:
             index.setdefault(rtype.lower(), []).append(check)
     return {k: tuple(v) for k, v in index.items()}
+
+
+@cache
+def terraform_markers() -> tuple[str, ...]:
+    """Literal strings one of which a `.tf` file must contain to be worth parsing:
+    Terraform resource types/prefixes of the catalog and known module sources."""
+    names = [r.type or r.prefix or "" for r in catalog().resources]
+    tf = [n for n in names if n and "::" not in n and "/" not in n]
+    return tuple(dict.fromkeys([*tf, *(m.source for m in catalog().modules)]))

@@ -97,8 +97,8 @@ class ReferencedByCheck(Check):
 
     def test(self, resource: IacResource, template: Template) -> Outcome | None:
         wanted = {t.lower() for t in self.spec.by_types}
-        for other in template.resources:
-            if other is not resource and other.type.lower() in wanted and other.mentions(resource):
+        for other in template.referenced_by(resource):
+            if other.type.lower() in wanted:
                 return self._outcome(True, f"{other.address} targets it")
         context = template.context() if template.context else ""
         if context and any(f'"{t}"' in context for t in self.spec.by_types):

@@ -102,13 +102,15 @@ def emit_template(source: SourceFile, template: Template, out: ScanOutput) -> No
         if spec is not None:
             entries.append(_Entry(resource, spec, _asset(source, template, resource, spec)))
     by_address = {e.resource.address: e for e in entries}
+    by_resource = {id(e.resource): e for e in entries}
     for entry in entries:
         deps: list[str] = []
         parent = by_address.get(entry.resource.parent or "")
         if parent is not None:
             deps.append(parent.asset.id)
-        for other in entries:
-            if other is not entry and other.asset.id not in deps and entry.resource.mentions(other.resource):
+        for target in template.references(entry.resource):
+            other = by_resource.get(id(target))
+            if other is not None and other is not entry and other.asset.id not in deps:
                 deps.append(other.asset.id)
         model = _model(source, entry)
         if model is not None:
