@@ -38,6 +38,14 @@ SEPARATOR: dict[str, str] = {"python": ".", "javascript": "/", "java": ".", "csh
 _GO_MAJOR = re2.compile(r"^v[0-9]+$")
 
 
+
+def _check_re2(pattern: str) -> None:
+    """Validators must raise ValueError for pydantic to report a bad pattern."""
+    try:
+        re2.compile(pattern)
+    except re2.error as exc:
+        raise ValueError(f"invalid RE2 pattern {pattern!r}: {exc}") from exc
+
 class CallPattern(BaseModel):
     """A call that reveals an SDK the import does not (boto3 -> Bedrock)."""
 
@@ -45,11 +53,12 @@ class CallPattern(BaseModel):
     hint: str = Field(min_length=2)
     pattern: str
     package: str
+    example: str  # a line the pattern must find (checked by the catalogue test)
 
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        re2.compile(value)
+        _check_re2(value)
         return value
 
 

@@ -27,6 +27,14 @@ _URL = r"""\bhttps?://[^\s"'<>`(){}\[\],;\\|^]{3,300}"""
 _BIND_ALL = {"0.0.0.0", "::", "[::]", "*"}
 
 
+
+def _check_re2(pattern: str) -> None:
+    """Validators must raise ValueError for pydantic to report a bad pattern."""
+    try:
+        re2.compile(pattern)
+    except re2.error as exc:
+        raise ValueError(f"invalid RE2 pattern {pattern!r}: {exc}") from exc
+
 class HostRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     provider: str
@@ -35,7 +43,7 @@ class HostRule(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        re2.compile(value)
+        _check_re2(value)
         return value
 
 

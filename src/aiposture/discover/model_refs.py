@@ -31,6 +31,14 @@ _KEYWORD = (
 _CALL_TEMPLATE = r"""\b({names})\s*\(\s*['"`]([^'"`\n\\]{{1,200}})['"`]"""
 
 
+
+def _check_re2(pattern: str) -> None:
+    """Validators must raise ValueError for pydantic to report a bad pattern."""
+    try:
+        re2.compile(pattern)
+    except re2.error as exc:
+        raise ValueError(f"invalid RE2 pattern {pattern!r}: {exc}") from exc
+
 class Argument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
@@ -53,7 +61,7 @@ class ProviderRule(BaseModel):
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
-            re2.compile(pattern)
+            _check_re2(pattern)
         return patterns
 
 

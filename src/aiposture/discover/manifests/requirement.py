@@ -40,7 +40,7 @@ def requirement_lines(text: str) -> list[tuple[str, str | None, bool, int]]:
     options (-r, -e, --index-url), URLs and comments are skipped."""
     found = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split(" #", 1)[0].strip()
+        line = raw.split(" #", 1)[0].strip().rstrip("\\").strip()  # "pkg==1 \\" continues with --hash
         if not line or line.startswith(("#", "-", "git+", "http:", "https:", "file:", ".", "/")):
             continue
         parsed = parse_requirement(line)
