@@ -13,6 +13,7 @@ no auth configured or over plain HTTP, packages fetched unpinned at every start
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -156,6 +157,8 @@ def scan_config(source: SourceFile, text: str, doc: Any, out: ScanOutput) -> Non
     cursor = 0
     for name, cfg in entries:
         pos = _find_name(text, name, cursor)
+        if pos < 0:  # unnamed list entries (Continue): find the command or URL instead
+            pos = _find_value(text, cfg, cursor)
         cursor = pos + 1 if pos >= 0 else cursor
         server = normalise(name, cfg)
         loc = source.loc(index.line(pos) if pos >= 0 else None)
@@ -172,6 +175,18 @@ def _find_name(text: str, name: str, start: int) -> int:
         pos = text.find(needle, start)
         if pos >= 0:
             return pos
+    return -1
+
+
+def _find_value(text: str, cfg: dict[str, Any], start: int) -> int:
+    transport = cfg.get("transport") if isinstance(cfg.get("transport"), dict) else {}
+    for value in (cfg.get("command"), cfg.get("url"), transport.get("command"), transport.get("url")):
+        if isinstance(value, str) and value:
+            pos = text.find(json.dumps(value), start)
+            if pos < 0:
+                pos = text.find(value, start)
+            if pos >= 0:
+                return pos
     return -1
 
 
@@ -234,16 +249,17 @@ def launched_package(server: McpServer, know: AgentKnowledge) -> dict[str, Any] 
 
 
 def _first_package(args: list[str]) -> str | None:
+    """The package a launcher runs: `-p/--package X`, else the first positional
+    argument (skipping option values such as `--from SOURCE`)."""
     skip_next = False
-    for arg in args:
+    for i, arg in enumerate(args):
         if skip_next:
             skip_next = False
             continue
-        if arg in ("--from", "-p", "--package"):
-            skip_next = False
-            continue
+        if arg in ("-p", "--package") and i + 1 < len(args):
+            return args[i + 1]
         if arg.startswith("-"):
-            skip_next = arg in ("--python", "--registry", "--cache", "--index-url", "--with")
+            skip_next = arg in ("--from", "--python", "--registry", "--cache", "--index-url", "--with")
             continue
         return arg
     return None
