@@ -41,9 +41,11 @@ def by_name(out: ScanOutput, name: str) -> Asset:
 
 def assert_no_clear_secret(out: ScanOutput, *secrets: str) -> None:
     """No secret (nor a long piece of it) in any asset or finding field."""
-    dumped = json.dumps([a.model_dump(mode="json") for a in out.assets]
-                        + [f.model_dump(mode="json") for f in out.findings]
-                        + [s.model_dump(mode="json") for s in out.skipped])
+    dumped = json.dumps(
+        [a.model_dump(mode="json") for a in out.assets]
+        + [f.model_dump(mode="json") for f in out.findings]
+        + [s.model_dump(mode="json") for s in out.skipped]
+    )
     for secret in secrets or ALL_KEYS:
         assert secret not in dumped
         assert secret[4:20] not in dumped

@@ -18,12 +18,48 @@ from aiposture.discover.code import report_sdks
 from aiposture.discover.textsite import TextSite
 
 ENTRIES = catalogue().entries
-REQUIRED = {"openai", "azure-openai", "anthropic", "google-genai", "google-vertex-ai", "aws-bedrock",
-            "mistral", "cohere", "huggingface-transformers", "huggingface-hub", "langchain", "langgraph",
-            "llamaindex", "semantic-kernel", "autogen", "crewai", "dspy", "ollama", "vllm", "litellm",
-            "groq", "together", "replicate", "sentence-transformers", "tiktoken", "openai-agents",
-            "mcp-sdk", "haystack", "vercel-ai-sdk", "spring-ai", "langchain4j", "chroma", "pinecone",
-            "weaviate", "qdrant", "pgvector", "milvus", "azure-ai-search", "faiss", "lancedb"}
+REQUIRED = {
+    "openai",
+    "azure-openai",
+    "anthropic",
+    "google-genai",
+    "google-vertex-ai",
+    "aws-bedrock",
+    "mistral",
+    "cohere",
+    "huggingface-transformers",
+    "huggingface-hub",
+    "langchain",
+    "langgraph",
+    "llamaindex",
+    "semantic-kernel",
+    "autogen",
+    "crewai",
+    "dspy",
+    "ollama",
+    "vllm",
+    "litellm",
+    "groq",
+    "together",
+    "replicate",
+    "sentence-transformers",
+    "tiktoken",
+    "openai-agents",
+    "mcp-sdk",
+    "haystack",
+    "vercel-ai-sdk",
+    "spring-ai",
+    "langchain4j",
+    "chroma",
+    "pinecone",
+    "weaviate",
+    "qdrant",
+    "pgvector",
+    "milvus",
+    "azure-ai-search",
+    "faiss",
+    "lancedb",
+}
 
 STATEMENT = {
     "python": "import {name}\n",
@@ -41,18 +77,27 @@ def _concrete(name: str, language: str) -> str:
 
 
 def _import_cases() -> list[tuple[str, str, str]]:
-    return [(entry.id, language, name) for entry in ENTRIES
-            for language, items in entry.imports.items() for name in items]
+    return [
+        (entry.id, language, name)
+        for entry in ENTRIES
+        for language, items in entry.imports.items()
+        for name in items
+    ]
 
 
 def _package_cases() -> list[tuple[str, str, str]]:
-    return [(entry.id, eco, name) for entry in ENTRIES
-            for eco, items in entry.packages.items() for name in items]
+    return [
+        (entry.id, eco, name) for entry in ENTRIES for eco, items in entry.packages.items() for name in items
+    ]
 
 
 def _call_cases() -> list[tuple[str, str, str]]:
-    return [(entry.id, language, call.example) for entry in ENTRIES
-            for language, calls in entry.calls.items() for call in calls]
+    return [
+        (entry.id, language, call.example)
+        for entry in ENTRIES
+        for language, calls in entry.calls.items()
+        for call in calls
+    ]
 
 
 def test_required_sdks_are_catalogued() -> None:
@@ -100,24 +145,51 @@ def test_every_call_pattern_finds_its_example(entry_id: str, language: str, exam
 
 def test_unknown_modules_and_packages_are_not_ai() -> None:
     index = catalogue()
-    for language, module in [("python", "os.path"), ("python", "requests"), ("javascript", "express"),
-                             ("java", "java.util"), ("csharp", "System.Text"), ("go", "net/http"),
-                             ("python", "openai_helpers_local"), ("javascript", "openai-like")]:
+    for language, module in [
+        ("python", "os.path"),
+        ("python", "requests"),
+        ("javascript", "express"),
+        ("java", "java.util"),
+        ("csharp", "System.Text"),
+        ("go", "net/http"),
+        ("python", "openai_helpers_local"),
+        ("javascript", "openai-like"),
+    ]:
         assert index.module(language, module) is None, module
-    for ecosystem, package in [("pypi", "boto3"), ("npm", "react"), ("maven", "com.google.guava:guava"),
-                               ("nuget", "Newtonsoft.Json"), ("golang", "github.com/gin-gonic/gin")]:
+    for ecosystem, package in [
+        ("pypi", "boto3"),
+        ("npm", "react"),
+        ("maven", "com.google.guava:guava"),
+        ("nuget", "Newtonsoft.Json"),
+        ("golang", "github.com/gin-gonic/gin"),
+    ]:
         assert index.package(ecosystem, package) is None, package
 
 
-@pytest.mark.parametrize("bad", [
-    [{"id": "x", "name": "X", "kind": "sdk", "provider": "p", "packages": {}}],
-    [{"id": "x", "name": "X", "kind": "model", "provider": "p", "packages": {"pypi": ["x"]}}],
-    [{"id": "x", "name": "X", "kind": "sdk", "provider": "p", "packages": {"cargo": ["x"]}}],
-    [{"id": "x", "name": "X", "kind": "sdk", "provider": "p", "packages": {"pypi": ["x"]}},
-     {"id": "x", "name": "Y", "kind": "sdk", "provider": "p", "packages": {"pypi": ["y"]}}],
-    [{"id": "x", "name": "X", "kind": "sdk", "provider": "p", "packages": {"pypi": ["x"]},
-      "calls": {"python": [{"hint": "ab", "pattern": "(unclosed", "package": "x", "example": "ab"}]}}],
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{"id": "x", "name": "X", "kind": "sdk", "provider": "p", "packages": {}}],
+        [{"id": "x", "name": "X", "kind": "model", "provider": "p", "packages": {"pypi": ["x"]}}],
+        [{"id": "x", "name": "X", "kind": "sdk", "provider": "p", "packages": {"cargo": ["x"]}}],
+        [
+            {"id": "x", "name": "X", "kind": "sdk", "provider": "p", "packages": {"pypi": ["x"]}},
+            {"id": "x", "name": "Y", "kind": "sdk", "provider": "p", "packages": {"pypi": ["y"]}},
+        ],
+        [
+            {
+                "id": "x",
+                "name": "X",
+                "kind": "sdk",
+                "provider": "p",
+                "packages": {"pypi": ["x"]},
+                "calls": {
+                    "python": [{"hint": "ab", "pattern": "(unclosed", "package": "x", "example": "ab"}]
+                },
+            }
+        ],
+    ],
+)
 def test_invalid_catalogue_is_refused(bad: list) -> None:
     with pytest.raises(ValueError):
         Catalogue.model_validate({"entries": bad})

@@ -59,22 +59,49 @@ litellm = "*"
 pymilvus = {version = ">=2.4"}
 """
 
-PIPFILE_LOCK = json.dumps({"_meta": {}, "default": {"google-genai": {"version": "==0.3.0"}},
-                           "develop": {"pinecone-client": {"version": "==5.0.1"}}}, indent=2)
+PIPFILE_LOCK = json.dumps(
+    {
+        "_meta": {},
+        "default": {"google-genai": {"version": "==0.3.0"}},
+        "develop": {"pinecone-client": {"version": "==5.0.1"}},
+    },
+    indent=2,
+)
 
-PACKAGE_JSON = json.dumps({"name": "web", "dependencies": {"openai": "^4.56.0", "ai": "3.3.0", "react": "18"},
-                           "devDependencies": {"@langchain/openai": "~0.2.0"},
-                           "peerDependencies": {"@modelcontextprotocol/sdk": ">=1"}}, indent=2)
+PACKAGE_JSON = json.dumps(
+    {
+        "name": "web",
+        "dependencies": {"openai": "^4.56.0", "ai": "3.3.0", "react": "18"},
+        "devDependencies": {"@langchain/openai": "~0.2.0"},
+        "peerDependencies": {"@modelcontextprotocol/sdk": ">=1"},
+    },
+    indent=2,
+)
 
-LOCK_V3 = json.dumps({"lockfileVersion": 3, "packages": {
-    "": {"name": "web"}, "node_modules/openai": {"version": "4.56.0"},
-    "node_modules/@ai-sdk/anthropic": {"version": "0.0.50"},
-    "node_modules/x/node_modules/chromadb": {"version": "1.8.1"}, "node_modules/react": {"version": "18.0.0"}}},
-    indent=2)
+LOCK_V3 = json.dumps(
+    {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "web"},
+            "node_modules/openai": {"version": "4.56.0"},
+            "node_modules/@ai-sdk/anthropic": {"version": "0.0.50"},
+            "node_modules/x/node_modules/chromadb": {"version": "1.8.1"},
+            "node_modules/react": {"version": "18.0.0"},
+        },
+    },
+    indent=2,
+)
 
-LOCK_V1 = json.dumps({"lockfileVersion": 1, "dependencies": {
-    "cohere-ai": {"version": "7.10.0", "dependencies": {"groq-sdk": {"version": "0.5.0"}}},
-    "left-pad": {"version": "1.0.0"}}}, indent=2)
+LOCK_V1 = json.dumps(
+    {
+        "lockfileVersion": 1,
+        "dependencies": {
+            "cohere-ai": {"version": "7.10.0", "dependencies": {"groq-sdk": {"version": "0.5.0"}}},
+            "left-pad": {"version": "1.0.0"},
+        },
+    },
+    indent=2,
+)
 
 GO_MOD = """module github.com/contoso/bot
 
@@ -138,31 +165,83 @@ GRADLE = """dependencies {
 """
 
 
-@pytest.mark.parametrize(("rel", "text", "expected"), [
-    ("requirements.txt", REQUIREMENTS, {"openai": ("1.40.0", 2), "langchain-openai": (">=0.1,<0.3", 3),
-                                        "anthropic": (None, 4), "chromadb": ("0.5.3", 8)}),
-    ("requirements/prod.txt", "pymilvus==2.4.4\n", {"pymilvus": ("2.4.4", 1)}),
-    ("pyproject.toml", PYPROJECT, {"openai": (">=1.30", 4), "qdrant-client": ("1.9.0", 5),
-                                   "transformers": ("~=4.44", 8), "vllm": (None, 8), "dspy": ("2.5.0", 10),
-                                   "llama-index": ("^0.11", 13), "crewai": ("0.51.0", 14),
-                                   "semantic-kernel": (None, 16)}),
-    ("poetry.lock", POETRY_LOCK, {"mistralai": ("1.0.3", 2)}),
-    ("Pipfile", PIPFILE, {"cohere": ("5.9.0", 2), "litellm": (None, 3), "pymilvus": (">=2.4", 5)}),
-    ("Pipfile.lock", PIPFILE_LOCK, {"google-genai": ("0.3.0", 4), "pinecone-client": ("5.0.1", 9)}),
-    ("web/package.json", PACKAGE_JSON, {"openai": ("^4.56.0", 4), "ai": ("3.3.0", 5),
-                                        "@langchain/openai": ("~0.2.0", 9),
-                                        "@modelcontextprotocol/sdk": (">=1", 12)}),
-    ("package-lock.json", LOCK_V3, {"openai": ("4.56.0", 7), "@ai-sdk/anthropic": ("0.0.50", 10),
-                                    "chromadb": ("1.8.1", 13)}),
-    ("package-lock.json", LOCK_V1, {"cohere-ai": ("7.10.0", 4), "groq-sdk": ("0.5.0", 7)}),
-    ("go.mod", GO_MOD, {"github.com/sashabaranov/go-openai": ("v1.29.0", 5),
-                        "github.com/qdrant/go-client": ("v1.11.0", 9), "google.golang.org/genai": ("v0.4.0", 10)}),
-    ("pom.xml", POM, {"dev.langchain4j:langchain4j-azure-open-ai": ("0.35.0", 9),
-                      "software.amazon.awssdk:bedrockruntime": ("2.28.0", 19)}),
-    ("src/App.csproj", CSPROJ, {"Azure.AI.OpenAI": ("2.1.0", 3), "Microsoft.SemanticKernel": ("1.21.1", 5)}),
-    ("packages.config", PACKAGES_CONFIG, {"OpenAI": ("2.0.0", 3)}),
-    ("build.gradle.kts", GRADLE, {"org.springframework.ai:spring-ai-openai-spring-boot-starter": ("1.0.0-M2", 2)}),
-])
+@pytest.mark.parametrize(
+    ("rel", "text", "expected"),
+    [
+        (
+            "requirements.txt",
+            REQUIREMENTS,
+            {
+                "openai": ("1.40.0", 2),
+                "langchain-openai": (">=0.1,<0.3", 3),
+                "anthropic": (None, 4),
+                "chromadb": ("0.5.3", 8),
+            },
+        ),
+        ("requirements/prod.txt", "pymilvus==2.4.4\n", {"pymilvus": ("2.4.4", 1)}),
+        (
+            "pyproject.toml",
+            PYPROJECT,
+            {
+                "openai": (">=1.30", 4),
+                "qdrant-client": ("1.9.0", 5),
+                "transformers": ("~=4.44", 8),
+                "vllm": (None, 8),
+                "dspy": ("2.5.0", 10),
+                "llama-index": ("^0.11", 13),
+                "crewai": ("0.51.0", 14),
+                "semantic-kernel": (None, 16),
+            },
+        ),
+        ("poetry.lock", POETRY_LOCK, {"mistralai": ("1.0.3", 2)}),
+        ("Pipfile", PIPFILE, {"cohere": ("5.9.0", 2), "litellm": (None, 3), "pymilvus": (">=2.4", 5)}),
+        ("Pipfile.lock", PIPFILE_LOCK, {"google-genai": ("0.3.0", 4), "pinecone-client": ("5.0.1", 9)}),
+        (
+            "web/package.json",
+            PACKAGE_JSON,
+            {
+                "openai": ("^4.56.0", 4),
+                "ai": ("3.3.0", 5),
+                "@langchain/openai": ("~0.2.0", 9),
+                "@modelcontextprotocol/sdk": (">=1", 12),
+            },
+        ),
+        (
+            "package-lock.json",
+            LOCK_V3,
+            {"openai": ("4.56.0", 7), "@ai-sdk/anthropic": ("0.0.50", 10), "chromadb": ("1.8.1", 13)},
+        ),
+        ("package-lock.json", LOCK_V1, {"cohere-ai": ("7.10.0", 4), "groq-sdk": ("0.5.0", 7)}),
+        (
+            "go.mod",
+            GO_MOD,
+            {
+                "github.com/sashabaranov/go-openai": ("v1.29.0", 5),
+                "github.com/qdrant/go-client": ("v1.11.0", 9),
+                "google.golang.org/genai": ("v0.4.0", 10),
+            },
+        ),
+        (
+            "pom.xml",
+            POM,
+            {
+                "dev.langchain4j:langchain4j-azure-open-ai": ("0.35.0", 9),
+                "software.amazon.awssdk:bedrockruntime": ("2.28.0", 19),
+            },
+        ),
+        (
+            "src/App.csproj",
+            CSPROJ,
+            {"Azure.AI.OpenAI": ("2.1.0", 3), "Microsoft.SemanticKernel": ("1.21.1", 5)},
+        ),
+        ("packages.config", PACKAGES_CONFIG, {"OpenAI": ("2.0.0", 3)}),
+        (
+            "build.gradle.kts",
+            GRADLE,
+            {"org.springframework.ai:spring-ai-openai-spring-boot-starter": ("1.0.0-M2", 2)},
+        ),
+    ],
+)
 def test_formats(tmp_path, rel: str, text: str, expected: dict) -> None:
     out = scan(SCANNER, tmp_path, rel, text)
     got = {a.name: (a.version, a.locations[0].line) for a in out.assets}
@@ -175,7 +254,10 @@ def test_formats(tmp_path, rel: str, text: str, expected: dict) -> None:
 
 def test_unpinned_requirements_are_findings(tmp_path) -> None:
     out = scan(SCANNER, tmp_path, "requirements.txt", REQUIREMENTS)
-    assert sorted((f.rule, f.location.line) for f in out.findings) == [("AIP-CODE-001", 3), ("AIP-CODE-001", 4)]
+    assert sorted((f.rule, f.location.line) for f in out.findings) == [
+        ("AIP-CODE-001", 3),
+        ("AIP-CODE-001", 4),
+    ]
     assert all(f.frameworks["owasp-llm-2025"] == ["LLM03"] for f in out.findings)
 
 
@@ -198,29 +280,35 @@ XXE = """<?xml version="1.0"?>
 """
 
 
-@pytest.mark.parametrize(("rel", "content", "message"), [
-    ("package.json", '{"dependencies": {"openai": ', "invalid JSON"),
-    ("package.json", "[1, 2]", "not a JSON object"),
-    ("package-lock.json", "{" * 100_000, "JSON"),
-    ("Pipfile.lock", "nope", "invalid JSON"),
-    ("pyproject.toml", "[project\ndependencies = [", "invalid TOML"),
-    ("poetry.lock", "[[package]\nname=", "invalid TOML"),
-    ("Pipfile", "= 1", "invalid TOML"),
-    ("pom.xml", "<project><dependencies>", "invalid XML"),
-    ("pom.xml", BOMB, "DOCTYPE"),
-    ("App.csproj", XXE, "DOCTYPE"),
-    ("App.csproj", "<Project><PackageReference Include='&undefined;'/></Project>", "invalid XML"),
-    ("go.mod", "just words\n", "go.mod"),
-])
+@pytest.mark.parametrize(
+    ("rel", "content", "message"),
+    [
+        ("package.json", '{"dependencies": {"openai": ', "invalid JSON"),
+        ("package.json", "[1, 2]", "not a JSON object"),
+        ("package-lock.json", "{" * 100_000, "JSON"),
+        ("Pipfile.lock", "nope", "invalid JSON"),
+        ("pyproject.toml", "[project\ndependencies = [", "invalid TOML"),
+        ("poetry.lock", "[[package]\nname=", "invalid TOML"),
+        ("Pipfile", "= 1", "invalid TOML"),
+        ("pom.xml", "<project><dependencies>", "invalid XML"),
+        ("pom.xml", BOMB, "DOCTYPE"),
+        ("App.csproj", XXE, "DOCTYPE"),
+        ("App.csproj", "<Project><PackageReference Include='&undefined;'/></Project>", "invalid XML"),
+        ("go.mod", "just words\n", "go.mod"),
+    ],
+)
 def test_malformed_manifests_raise(tmp_path, rel: str, content: str, message: str) -> None:
     with pytest.raises(MalformedInput, match=message):
         scan(SCANNER, tmp_path, rel, content)
 
 
-@pytest.mark.parametrize(("rel", "content"), [
-    ("package.json", b"\x00\x01\x02{}"),
-    ("requirements.txt", "openai==1.0 # caf\xe9\n".encode("latin-1")),
-])
+@pytest.mark.parametrize(
+    ("rel", "content"),
+    [
+        ("package.json", b"\x00\x01\x02{}"),
+        ("requirements.txt", "openai==1.0 # caf\xe9\n".encode("latin-1")),
+    ],
+)
 def test_binary_and_non_utf8_are_skipped(tmp_path, rel: str, content: bytes) -> None:
     out = scan(SCANNER, tmp_path, rel, content)
     assert out.assets == [] and [s.path for s in out.skipped] == [rel]
@@ -232,12 +320,26 @@ def test_huge_requirement_lines(tmp_path) -> None:
     assert {a.name: a.locations[0].line for a in out.assets} == {"openai": 1, "cohere": 3}
 
 
-@pytest.mark.parametrize(("rel", "wanted"), [
-    ("requirements.txt", True), ("requirements-dev.txt", True), ("requirements/base.in", True),
-    ("pyproject.toml", True), ("Pipfile", True), ("package.json", True), ("go.mod", True), ("pom.xml", True),
-    ("x/Api.csproj", True), ("Directory.Packages.props", True), ("build.gradle", True),
-    ("notes.txt", False), ("setup.py", False), ("go.sum", False), ("yarn.lock", False),
-])
+@pytest.mark.parametrize(
+    ("rel", "wanted"),
+    [
+        ("requirements.txt", True),
+        ("requirements-dev.txt", True),
+        ("requirements/base.in", True),
+        ("pyproject.toml", True),
+        ("Pipfile", True),
+        ("package.json", True),
+        ("go.mod", True),
+        ("pom.xml", True),
+        ("x/Api.csproj", True),
+        ("Directory.Packages.props", True),
+        ("build.gradle", True),
+        ("notes.txt", False),
+        ("setup.py", False),
+        ("go.sum", False),
+        ("yarn.lock", False),
+    ],
+)
 def test_wants(rel: str, wanted: bool) -> None:
     name = rel.rsplit("/", 1)[-1]
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
+import re2
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +23,12 @@ from aiposture.model import mask_secret
 RULE_CODE = "AIP-SECRET-001"
 RULE_CONFIG = "AIP-SECRET-002"
 RULE_OTHER = "AIP-SECRET-003"
+_PLACEHOLDER = r"^(?:[A-Z][A-Z0-9_]*|\$\{[^}]*\}?|\{\{.*|<[^>]*>?|%[^%]*%?)$"
+
+
+@cache
+def _placeholder() -> re2._Regexp:
+    return re2.compile(_PLACEHOLDER)
 
 
 class SecretTypes(BaseModel):
@@ -46,11 +53,15 @@ def report_secrets(site: TextSite, out: ScanOutput, *, in_code: bool) -> int:
     for detection in find_secrets(site.text):
         if detection.score < types.min_score:
             continue
+        value = site.text[detection.start:detection.end]
+        if detection.type == "GENERIC_SECRET" and (_placeholder().match(value)
+                                                    or _starts_line(site.text, detection.start)):
+            continue  # a ${TEMPLATE}, or `KEY=` with nothing after it matched onto the next line
         if detection.type in types.ai_provider:
             rule = RULE_CODE if in_code else RULE_CONFIG
         else:
             rule = RULE_OTHER
-        masked = mask_secret(site.text[detection.start:detection.end])
+        masked = mask_secret(value)
         evidence = f"{detection.type} {masked}{site.where(detection.start)}"
         out.finding(make_finding(rule, site.loc(detection.start), evidence=evidence,
                                  discriminator=f"{detection.type}:{_column(site.text, detection.start)}"))
@@ -61,3 +72,10 @@ def report_secrets(site: TextSite, out: ScanOutput, *, in_code: bool) -> int:
 def _column(text: str, offset: int) -> int:
     """Column of `offset`, so two secrets on one line keep distinct, stable ids."""
     return offset - text.rfind("\n", 0, offset)
+
+
+def _starts_line(text: str, offset: int) -> bool:
+    """True when only blanks precede `offset` on its line: a generic key=value secret's
+    value never does, so such a hit crossed a line break from an empty assignment."""
+    start = text.rfind("\n", 0, offset) + 1
+    return not text[start:offset].strip()
