@@ -16,9 +16,13 @@ from aiposture.store import Store
 from aiposture.store.evidence import AUDIT_VERIFY, REDTEAM_RUN, record_evidence
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    else:
+        url = request.getfixturevalue("pg_schema_url")
+    s = Store.open(url)
     yield s
     s.close()
 
