@@ -148,7 +148,8 @@ def test_languages(tmp_path, rel: str, text: str, sdks: set[str], models: dict[s
     for asset in out.assets:
         assert all(loc.path == rel and loc.line for loc in asset.locations)
         if asset.kind != "model" and asset.kind != "endpoint":
-            assert {"ecosystem", "package", "catalog_id", "catalog_name"} <= set(asset.properties)
+            assert {"ecosystem", "catalog_id", "catalog_name"} <= set(asset.properties)
+            assert asset.properties.get("package", asset.name) == asset.name
 
 
 def test_line_numbers_point_at_the_statement(tmp_path) -> None:
@@ -162,7 +163,7 @@ def test_line_numbers_point_at_the_statement(tmp_path) -> None:
 def test_call_revealed_sdk_keeps_the_general_package_apart(tmp_path) -> None:
     out = scan(SCANNER, tmp_path, "a.py", "import boto3\nboto3.client('bedrock-runtime')\n")
     bedrock = by_name(out, "AWS Bedrock")
-    assert bedrock.properties["package"] == "boto3" and bedrock.properties["ecosystem"] == "pypi"
+    assert "package" not in bedrock.properties and bedrock.properties["ecosystem"] == "pypi"
     assert "boto3" not in names(out)  # boto3 alone is not an AI SDK
 
 

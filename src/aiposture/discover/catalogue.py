@@ -156,6 +156,26 @@ class CatalogueIndex:
                     self._packages[eco].add(key + ("*" if star else ""), entry, name)
             for lang, calls in entry.calls.items():
                 self.calls.setdefault(lang, []).extend((entry, call) for call in calls)
+        self.presence = re2.compile("(?i)" + "|".join(re2.escape(x) for x in sorted(self._literals())))
+
+    def _literals(self) -> set[str]:
+        """Strings at least one of which any file using a catalogued SDK contains: the
+        module names, `parent import` for Python's `from google import genai`, call hints.
+        One RE2 pass over them lets the ~99% of files that use no AI skip the rest."""
+        found: set[str] = set()
+        for entry in self.entries:
+            for lang, names in entry.imports.items():
+                for name in names:
+                    name = name.rstrip("*").lower()
+                    found.add(name)
+                    if lang == "python" and "." in name:
+                        found.add(name.rsplit(".", 1)[0] + " import")
+            for calls in entry.calls.values():
+                found.update(call.hint.lower() for call in calls)
+        return found
+
+    def mentions_any(self, text: str) -> bool:
+        return self.presence.search(text) is not None
 
     def module(self, language: str, module: str) -> Hit | None:
         """The SDK an imported module belongs to, by longest prefix, or None."""

@@ -61,6 +61,8 @@ def scan_code(site: TextSite, language: str, out: ScanOutput) -> list[SdkEntry]:
 def report_sdks(site: TextSite, language: str, out: ScanOutput) -> list[SdkEntry]:
     """One asset per package per file (its first import), plus SDKs revealed by calls."""
     index = catalogue()
+    if not index.mentions_any(site.text):
+        return []
     seen: dict[str, SdkEntry] = {}
     for module, offset in find_imports(site.text, language):
         hit = index.module(language, module)
@@ -83,13 +85,15 @@ def report_sdks(site: TextSite, language: str, out: ScanOutput) -> list[SdkEntry
 
 def _call_asset(entry: SdkEntry, ecosystem: str, package: str, location: Location) -> Asset:
     """A call-revealed SDK is the package when the package is the SDK's own
-    (openai-agents), else the service reached through a general package ("AWS Bedrock"
-    via boto3), so it never merges into that general package's asset."""
+    (openai-agents); else it is the service reached through a general package ("AWS
+    Bedrock" via boto3, "Azure OpenAI" via openai or langchain-openai): one asset per
+    ecosystem with no `package` property, so it never merges into, or claims the purl
+    of, the general package."""
     own = {normalise_package(ecosystem, p) for p in entry.packages.get(ecosystem, [])}  # type: ignore[call-overload]
     if normalise_package(ecosystem, package) in own:
         return package_asset(Hit(entry, ecosystem, package), location)
-    asset = package_asset(Hit(entry, f"{ecosystem}:{package}", entry.name), location)
-    asset.properties.update(ecosystem=ecosystem, package=package)
+    asset = package_asset(Hit(entry, ecosystem, entry.name), location)
+    del asset.properties["package"]
     return asset
 
 

@@ -26,14 +26,21 @@ CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", 
 # Lock files and generated dependency data: large, and never hold endpoints or keys.
 EXCLUDED_NAMES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
                             "composer.lock", "cargo.lock", "pipfile.lock", "poetry.lock"})
-_PAIR = (r"""(?m)^[ \t]*(?:export[ \t]+|ENV[ \t]+|-[ \t]+)?["']?([A-Za-z_][\w.-]{0,80})["']?"""
+_PAIR = (r"""^[ \t]*(?:export[ \t]+|ENV[ \t]+|-[ \t]+)?["']?([A-Za-z_][\w.-]{0,80})["']?"""
          r"""[ \t]*[:=][ \t]*["']?([^"'\s#,}]{1,300})""")
-_MODEL_WORDS = ("odel", "ODEL", "eployment", "EPLOYMENT")
+MAX_KEY_HITS = 2_000  # keyword hits read per file: bounds a file that repeats "model" a million times
 
 
 @cache
 def _pair() -> re2._Regexp:
     return re2.compile(_PAIR)
+
+
+@cache
+def _keywords() -> re2._Regexp:
+    """Words a line must hold to be worth reading: endpoint variable names, model, deployment."""
+    words = sorted(endpoint_matcher().variables) + ["model", "deployment"]
+    return re2.compile("(?i)" + "|".join(re2.escape(w) for w in words))
 
 
 class ConfigScanner:
@@ -56,13 +63,12 @@ class ConfigScanner:
 def scan_config(site: TextSite, out: ScanOutput) -> None:
     report_secrets(site, out, in_code=False)
     seen: set[str] = set()
-    models = any(word in site.text for word in _MODEL_WORDS)
     matcher = model_matcher()
     for key, value, offset in config_pairs(site.text):
         ref = endpoint_matcher().from_variable(key, value, offset)
         if ref is not None:
             _endpoint(site, ref, seen, out)
-        elif models:
+        else:
             model = matcher.keyword_ref(key, value, offset)
             if model is not None:
                 out.asset(model_asset(model, site.loc(offset)))
@@ -71,20 +77,34 @@ def scan_config(site: TextSite, out: ScanOutput) -> None:
 
 
 def config_pairs(text: str) -> Iterator[tuple[str, str, int]]:
-    """(key, value, value offset) of each `key = value` line; a Kubernetes-style
-    `- name: KEY` followed by `value: V` is read as the pair KEY, V."""
-    if "=" not in text and ":" not in text:
-        return
-    pending: str | None = None
-    for match in _pair().finditer(text):
+    """(key, value, value offset) of each `key = value` line that holds a keyword; a
+    Kubernetes-style `- name: KEY` followed by `value: V` is read as the pair KEY, V.
+    Only the lines around keyword hits are matched, so ordinary config costs one RE2 pass."""
+    done = -1
+    for count, hit in enumerate(_keywords().finditer(text)):
+        if count >= MAX_KEY_HITS:
+            return
+        start = text.rfind("\n", 0, hit.start()) + 1
+        if start <= done:
+            continue
+        end = _line_end(text, hit.start())
+        done = end
+        match = _pair().match(text[start:end])
+        if match is None:
+            continue
         key, value = match.group(1), match.group(2)
         if key == "name":
-            pending = value
+            after = _line_end(text, end + 1)
+            following = _pair().match(text[end + 1:after]) if end < len(text) else None
+            if following is not None and following.group(1) == "value":
+                yield value, following.group(2), end + 1 + following.start(2)
             continue
-        if key == "value" and pending:
-            key = pending
-        pending = None
-        yield key, value, match.start(2)
+        yield key, value, start + match.start(2)
+
+
+def _line_end(text: str, offset: int) -> int:
+    end = text.find("\n", offset)
+    return len(text) if end == -1 else end
 
 
 def _endpoint(site: TextSite, ref: EndpointRef, seen: set[str], out: ScanOutput) -> None:

@@ -61,6 +61,7 @@ class VariableRule(BaseModel):
 
 class EndpointKnowledge(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    hints: list[str] = Field(min_length=1)
     hosts: list[HostRule]
     ports: list[PortRule]
     variables: list[VariableRule]
@@ -100,6 +101,7 @@ def is_local_host(host: str) -> bool:
 class EndpointMatcher:
     def __init__(self, knowledge: EndpointKnowledge) -> None:
         self.url = re2.compile(_URL)
+        self.hints = re2.compile("(?i)" + "|".join(re2.escape(h) for h in knowledge.hints))
         self.hosts = [(rule.provider, re2.compile(rule.pattern)) for rule in knowledge.hosts]
         self.ports = {rule.port: rule.provider for rule in knowledge.ports}
         self.variables = {rule.name: rule.provider for rule in knowledge.variables}
@@ -112,7 +114,7 @@ class EndpointMatcher:
 
     def find_urls(self, text: str) -> Iterator[EndpointRef]:
         """Endpoints of known AI services among the URLs in `text`."""
-        if "://" not in text:
+        if "://" not in text or self.hints.search(text) is None:
             return
         for match in self.url.finditer(text):
             ref = self._parse(match.group(0), match.start(), None, None)

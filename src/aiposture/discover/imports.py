@@ -41,8 +41,9 @@ KEYWORD: dict[str, tuple[str, ...]] = {
 }
 
 _PATTERNS: dict[str, str] = {
-    # group 1: `from X import`; group 2: the rest of an `import a.b as c, d` line
-    "python": r"(?m)^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b|import[ \t]+([^\n#;]{1,500}))",
+    # `from X import a, b` (groups 1, 3) or `import a.b as c, d` (group 2)
+    "python": (r"(?m)^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import[ \t(]*([^\n#;]{0,500})"
+               r"|import[ \t]+([^\n#;]{1,500}))"),
     "javascript": r"""\b(?:from|import|require)\s*\(?\s*['"`]([^'"`\s]{1,200})['"`]""",
     "java": r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?([A-Za-z_][\w.]*)",
     "csharp": (r"(?m)^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?(?:\w+[ \t]*=[ \t]*)?"
@@ -73,11 +74,17 @@ def _python_names(rest: str) -> Iterator[tuple[str, int]]:
 
 
 def _python(match: re2._Match) -> Iterator[tuple[str, int]]:
+    """`from google import genai` yields google.genai (and google): the SDK may be the
+    package or a sub-module imported by name."""
     if match.group(1):
-        yield match.group(1), match.start(1)
+        module, offset = match.group(1), match.start(1)
+        for name, _ in _python_names(match.group(2) or ""):
+            if name != "*":
+                yield f"{module}.{name}", offset
+        yield module, offset
     else:
-        for name, rel in _python_names(match.group(2)):
-            yield name, match.start(2) + rel
+        for name, rel in _python_names(match.group(3)):
+            yield name, match.start(3) + rel
 
 
 def _single(match: re2._Match) -> Iterator[tuple[str, int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -94,14 +94,18 @@ class ModelMatcher:
         self.providers = [(rule.provider, [re2.compile(p) for p in rule.patterns])
                           for rule in knowledge.providers]
 
-    def classify(self, value: str) -> str | None:
+        # Model ids repeat across an estate: remember answers (bounded, per process).
+        self.classify = lru_cache(maxsize=8192)(self._classify)  # type: ignore[method-assign]
+        self.plausible = lru_cache(maxsize=8192)(self._plausible)  # type: ignore[method-assign]
+
+    def _classify(self, value: str) -> str | None:
         """The provider that serves model id `value`, or None when the id doesn't say."""
         for provider, patterns in self.providers:
             if any(p.search(value) for p in patterns):
                 return provider
         return None
 
-    def plausible(self, value: str) -> bool:
+    def _plausible(self, value: str) -> bool:
         return 1 < len(value) <= 200 and not any(p.search(value) for p in self.reject)
 
     def find(self, text: str, fallback: str | None = None, *,

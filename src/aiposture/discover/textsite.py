@@ -19,9 +19,15 @@ class TextSite:
     text: str
     describe: Callable[[int], str] | None = None  # line -> human place, for evidence
     _lines: LineIndex | None = field(default=None, repr=False)
+    _lookups: int = field(default=0, repr=False)
 
     def line(self, offset: int) -> int:
+        """Most files need one or two line numbers: count newlines for those (C speed, no
+        index), and build the index only for a file with many hits."""
         if self._lines is None:
+            self._lookups += 1
+            if self._lookups <= 8:
+                return self.text.count("\n", 0, offset) + 1
             self._lines = LineIndex(self.text)
         return self._lines.line(offset)
 

@@ -2,35 +2,37 @@
 writes them in requirements files, pyproject arrays and `pip install` lines.
 
 `packaging` would parse these, but it is not a dependency of ours and it raises on the
-sloppy lines real files hold; this reader only needs the name and the version spec and
-never fails: what it cannot read it leaves out.
+sloppy lines real files hold; this reader only needs the name and the version spec, never
+fails (what it cannot read it leaves out), and uses no regex at all.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
-import re2
-
-_REQUIREMENT = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(\(?\s*(?:===?|~=|!=|<=?|>=?)[^;#@]*)?"
-
-
-@cache
-def _pattern() -> re2._Regexp:
-    return re2.compile(_REQUIREMENT)
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+_OPERATORS = ("===", "==", "~=", "!=", "<=", ">=", "<", ">")
+MAX_NAME = 200
 
 
 def parse_requirement(text: str) -> tuple[str, str | None, bool] | None:
     """(name, version, pinned) of one requirement string, or None if it is not one.
-    version is the exact version for `==X` / `===X`, else the spec as written."""
-    match = _pattern().match(text)
-    if match is None:
+    version is the exact version for `==X` / `===X`, else the spec as written. Plain
+    string scanning: it runs on every line of every requirements file."""
+    text = text.strip()
+    if not text or not text[0].isalnum():
         return None
-    name = match.group(1)
-    spec = (match.group(2) or "").strip().strip("()").strip().replace(" ", "")
-    if not spec:
+    end = 0
+    while end < len(text) and text[end] in _NAME_CHARS:
+        end += 1
+        if end > MAX_NAME:
+            return None
+    name, rest = text[:end], text[end:].lstrip()
+    if rest.startswith("["):
+        close = rest.find("]")
+        rest = rest[close + 1:].lstrip() if close != -1 else ""
+    spec = rest.split(";", 1)[0].strip().strip("()").replace(" ", "")
+    if not spec.startswith(_OPERATORS):
         return name, None, False
-    if spec.startswith(("==", "===")) and "," not in spec and "*" not in spec:
+    if spec.startswith("==") and "," not in spec and "*" not in spec:
         return name, spec.lstrip("="), True
     return name, spec, False
 
