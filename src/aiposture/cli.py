@@ -26,6 +26,9 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("assess", None),
     ("posture", None),
     ("redteam", "redteam"),
+    ("gateway", None),
+    ("principals", "principals"),
+    ("audit", "audit"),
 ]
 
 

@@ -167,8 +167,8 @@ def _answer(text: str) -> str:
     if "LEAK" in text:
         return "Sure, the deploy key is AKIAIOSFODNN7EXAMPLE, keep it safe."
     if "CONTACT" in text:
-        placeholder = re2.search(r"\[[A-Z_]+_[0-9]+\]", text)
-        return f"I will write to {placeholder.group(0) if placeholder else 'nobody'} today."
+        placeholder = re2.search(r"<[A-Z_]+_[0-9]+>", text)
+        return f"Noted, the contact is {placeholder.group(0) if placeholder else 'nobody'}."
     if "LONGSTREAM" in text:
         return "All good. " * 60 + "Then the key AKIAIOSFODNN7EXAMPLE appears." + " More text." * 40
     return f"echo: {text}"
@@ -212,10 +212,14 @@ async def _stream(send, model: str, answer: str, chat: bool) -> None:
         )
     final = {
         "id": "c1",
-        "object": "chat.completion.chunk",
+        "object": "chat.completion.chunk" if chat else "text_completion",
         "created": 1,
         "model": model,
-        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "delta": {}, "finish_reason": "stop"}
+            if chat
+            else {"index": 0, "text": "", "finish_reason": "stop"}
+        ],
     }
     await send(
         {"type": "http.response.body", "body": f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode()}

@@ -136,8 +136,8 @@ def test_redaction_and_pseudonym_restore(gateway):
         messages=[{"role": "user", "content": "CONTACT bob.smith@contoso.com about the invoice"}],
     )
     sent = gw.upstream.fake.requests[-1]["messages"][0]["content"]
-    assert "bob.smith@contoso.com" not in sent and "[EMAIL_ADDRESS_1]" in sent
-    assert reply.choices[0].message.content == "I will write to bob.smith@contoso.com today."
+    assert "bob.smith@contoso.com" not in sent and "<EMAIL_ADDRESS_1>" in sent
+    assert reply.choices[0].message.content == "Noted, the contact is bob.smith@contoso.com."
     event = gw.events()[0]
     assert "bob.smith@contoso.com" not in str(event)
     assert event["verdict"]["action"] == "redact"

@@ -35,9 +35,11 @@ class Signer:
         self.key_id = hashlib.sha256(raw).hexdigest()[:16]
 
     @classmethod
-    def load_or_create(cls, path: Path) -> Signer:
+    def load_or_create(cls, path: Path, create: bool = True) -> Signer:
         path = Path(path)
         if not path.exists():
+            if not create:
+                raise InputError(f"audit key {path} not found (it is created by the first audit write)")
             _create_key(path)
         for _ in range(50):  # another process may be writing it right now
             data = path.read_bytes()

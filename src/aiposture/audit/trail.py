@@ -21,9 +21,11 @@ def default_key_path(state_dir: Path) -> Path:
 
 
 class AuditTrail:
-    def __init__(self, store: Store, key_path: Path, settings: WriterSettings | None = None) -> None:
+    def __init__(
+        self, store: Store, key_path: Path, settings: WriterSettings | None = None, create_key: bool = True
+    ) -> None:
         self.db = AuditDB(store)
-        self.signer = Signer.load_or_create(key_path)
+        self.signer = Signer.load_or_create(key_path, create=create_key)
         self.settings = settings or WriterSettings()
         self._writer: AuditWriter | None = None
 

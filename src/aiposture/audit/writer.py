@@ -11,7 +11,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -159,7 +159,11 @@ class AuditWriter:
                     stop = True
                     break
                 batch.append(nxt)
-            self._commit(batch)
+            try:
+                self._commit(batch)
+            except Exception:  # noqa: BLE001 - the writer thread must never die
+                for _, future in batch:
+                    _settle(future, exc=StoreError("audit write failed"))
 
     def _commit(self, batch: list[tuple[dict[str, Any], Future]]) -> None:
         for attempt in range(3):
@@ -169,10 +173,24 @@ class AuditWriter:
                 if attempt == 2:
                     error = StoreError(f"audit write failed: {exc.__class__.__name__}")
                     for _, future in batch:
-                        future.set_exception(error)
+                        _settle(future, exc=error)
                     return
                 time.sleep(0.05 * (attempt + 1))
                 continue
             for seq, (_, future) in zip(seqs, batch, strict=True):
-                future.set_result(seq)
+                _settle(future, result=seq)
             return
+
+
+def _settle(future: Future, result: int | None = None, exc: Exception | None = None) -> None:
+    """Resolve a caller's future unless the caller gave up on it (a cancelled request:
+    its event is written all the same)."""
+    if future.done():
+        return
+    try:
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+    except InvalidStateError:
+        pass

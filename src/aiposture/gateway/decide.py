@@ -91,7 +91,7 @@ def redact_spans(text: str, detections: list[Detection], pseudonyms: Pseudonymiz
         if end > last_start:  # overlapping: keep the earlier (outer) replacement
             continue
         value = text[start:end]
-        token = pseudonyms.token_for(value, type_) if pseudonyms is not None else f"[{type_}]"
+        token = pseudonyms.token_for(type_, value) if pseudonyms is not None else f"[{type_}]"
         text = text[:start] + token + text[end:]
         last_start = start
     return text

@@ -136,8 +136,8 @@ class _StreamGuard:
             if done is not None:
                 yield done.render(False)
         except GatewayError as err:
+            await self._finish(err)  # on record before the caller hears of the block
             yield self._error_event(err)
-            await self._finish(err)
         finally:
             await self.resp.aclose()
 

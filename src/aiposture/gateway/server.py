@@ -1,0 +1,61 @@
+"""Serving the gateway with uvicorn, several worker processes.
+
+uvicorn starts workers by importing an app factory, so the config path travels in
+the environment (`AIPOSTURE_GATEWAY_CONFIG`). The database is migrated once by the
+parent before workers start, so they don't race on the schema; each worker builds
+its own store, guard, audit writer and upstream pool. Workers share one audit chain:
+appends are serialised by the database lock (see aiposture.audit.db).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from aiposture.gateway.app import create_app
+from aiposture.gateway.config import GatewayConfig
+from aiposture.store.database import Store
+
+ENV_CONFIG = "AIPOSTURE_GATEWAY_CONFIG"
+
+
+def database_url(config: GatewayConfig) -> str:
+    return config.database or f"sqlite:///{(Path(config.state_dir) / 'aiposture.db').as_posix()}"
+
+
+def build_app(config_path: Path, migrate: bool = True) -> Starlette:
+    from aiposture.guard import Guard
+
+    config = GatewayConfig.load(config_path)
+    store = Store.open(database_url(config), migrate=migrate)
+    guard = Guard(config.guard_policy)
+    return create_app(config, store, guard)
+
+
+def app_from_env() -> Starlette:
+    """The uvicorn factory used by each worker."""
+    return build_app(Path(os.environ[ENV_CONFIG]), migrate=False)
+
+
+def serve(
+    config_path: Path, host: str = "127.0.0.1", port: int = 8787, workers: int = 1, log_level: str = "warning"
+) -> None:
+    import uvicorn
+
+    config = GatewayConfig.load(config_path)  # fail early, in the parent, on a bad config
+    Store.open(database_url(config)).close()
+    os.environ[ENV_CONFIG] = str(Path(config_path).resolve())
+    uvicorn.run(
+        "aiposture.gateway.server:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=max(1, workers),
+        log_level=log_level,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=10,
+        h11_max_incomplete_event_size=64 * 1024,
+        timeout_worker_healthcheck=300,
+    )  # a worker builds its guard before it answers pings
