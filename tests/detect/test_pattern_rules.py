@@ -15,6 +15,7 @@ DETECTORS = {"pii": PiiDetector(), "secrets": SecretsDetector(), "unsafe_output"
              "invisible": InvisibleTextDetector()}
 FRAMEWORK_ID = {"owasp-llm-2025": re2.compile(r"^LLM(0[1-9]|10)$"),
                 "mitre-atlas": re2.compile(r"^AML\.T\d{4}(\.\d{3})?$")}
+THRESHOLD = 0.5
 RULES = [(name, rule) for name, det in DETECTORS.items() for rule in det.rules]
 
 
@@ -32,8 +33,8 @@ def test_rule_examples(detector: str, rule) -> None:
     for text in rule.examples.positive:
         assert any(d.type == rule.type and d.explanation["rule"] == rule.id
                    for d in det.detect(text, "response")), f"positive example missed: {text!r}"
-    for text in rule.examples.negative:
-        assert not any(d.type == rule.type for d in det.detect(text, "response")), \
+    for text in rule.examples.negative:  # may be seen, never at the policies' 0.5 threshold
+        assert not any(d.type == rule.type and d.score >= THRESHOLD for d in det.detect(text, "response")), \
             f"negative example flagged: {text!r}"
 
 
