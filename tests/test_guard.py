@@ -200,6 +200,12 @@ def test_bad_policy_is_a_clear_input_error(tmp_path: Path, bad: str) -> None:
         Guard(path, detectors=[])
 
 
+def test_lone_surrogates_do_not_break_detectors(guard: Guard) -> None:
+    verdict = guard.check("mail jane@contoso.com \ud800 \u200b\u200b\u200b\u200b end")
+    assert verdict.policy != "guard.detector-error"
+    assert {d.type for d in verdict.detections} == {"EMAIL_ADDRESS", "ZERO_WIDTH"}
+
+
 def test_bad_direction(guard: Guard) -> None:
     with pytest.raises(InputError, match="direction"):
         guard.check("x", "sideways")  # type: ignore[arg-type]

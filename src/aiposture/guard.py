@@ -140,7 +140,7 @@ class Guard:
         across calls (one per conversation) and to `restore` the answer later."""
         if direction not in DIRECTIONS:
             raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
-        text = text or ""
+        text = _well_formed(text or "")
         notes = [self._note] if self._note else []
         limit = self.policy.max_text_chars
         if len(text) > limit:
@@ -225,6 +225,18 @@ def _reason(action: str, rule: PolicyRule, decided: list[tuple[Detection, Policy
     why += ")"
     more = f"; {len(hits)} detections: {', '.join(kinds[:6])}" if len(hits) > 1 else ""
     return f"{verb} by rule {rule.id}: {why}{more}"
+
+
+def _well_formed(text: str) -> str:
+    """Lone surrogates (JSON allows "\\ud800") cannot be encoded as UTF-8: each becomes
+    "?", one character for one, so offsets still point into the caller's text."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _join(parts: list[str]) -> str | None:
