@@ -106,7 +106,8 @@ def run_checkov(binary: str, root: Path) -> tuple[dict[str, set[str]], float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkov", default=str(ROOT / "benchmarks" / ".venv-checkov" / "bin" / "checkov"))
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
@@ -129,7 +130,8 @@ def report(cases, ours, ours_s, theirs, theirs_s) -> None:
     check_rule = {c.id: c.rule for c in checks()}
     for (check_id, _rtype, fmt), files in pairs.items():
         ok_ours = ours[files["fail"]] and not ours[files["pass"]]
-        diff = theirs.get(str(files["fail"].resolve()), set()) - theirs.get(str(files["pass"].resolve()), set())
+        failed_on = theirs.get(str(files["fail"].resolve()), set())
+        diff = failed_on - theirs.get(str(files["pass"].resolve()), set())
         row = rows[check_rule[check_id]]
         row[0] += 1
         row[1] += ok_ours
