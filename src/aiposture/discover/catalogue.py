@@ -233,16 +233,20 @@ class CatalogueIndex:
         return entry.first_package(eco) or parts[0]
 
 
-def _load_yaml(name: str) -> object:
+def load_data_yaml(name: str) -> object:
+    """One of our shipped YAML data files under data/discover/ (never scanned content),
+    read with libyaml's safe loader: 10x faster than the pure-Python one, and every
+    scanner worker process loads these files once at start."""
     path = resources.files("aiposture.data").joinpath("discover", name)
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
 
 
 @cache
 def catalogue() -> CatalogueIndex:
     """The validated catalogue, loaded once per process."""
     try:
-        return CatalogueIndex(Catalogue(entries=_load_yaml("sdks.yaml")))  # type: ignore[arg-type]
+        return CatalogueIndex(Catalogue(entries=load_data_yaml("sdks.yaml")))  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ValueError(f"invalid SDK catalogue sdks.yaml: {exc}") from exc
 

@@ -13,13 +13,12 @@ import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from urllib.parse import urlsplit
 
 import re2
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aiposture.discover.catalogue import load_data_yaml
 from aiposture.discover.rules import make_finding
 from aiposture.model import Asset, Finding, Location
 
@@ -153,8 +152,7 @@ class EndpointMatcher:
 
 @cache
 def endpoint_matcher() -> EndpointMatcher:
-    path = resources.files("aiposture.data").joinpath("discover", "endpoints.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_data_yaml("endpoints.yaml")
     return EndpointMatcher(EndpointKnowledge.model_validate(data))
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Literal
 
 import re2
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from aiposture.discover.catalogue import load_data_yaml
 from aiposture.model import Asset, Location
 
 Reference = Literal["model-id", "deployment"]
@@ -156,8 +155,7 @@ class ModelMatcher:
 
 @cache
 def model_matcher() -> ModelMatcher:
-    path = resources.files("aiposture.data").joinpath("discover", "model_providers.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_data_yaml("model_providers.yaml")
     return ModelMatcher(ModelKnowledge.model_validate(data))
 
 

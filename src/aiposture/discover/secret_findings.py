@@ -9,13 +9,12 @@ masked here, so a clear secret cannot reach a finding even if a detector forgot 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import re2
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from aiposture.discover.base import ScanOutput
+from aiposture.discover.catalogue import load_data_yaml
 from aiposture.discover.rules import make_finding
 from aiposture.discover.textsite import TextSite
 from aiposture.model import mask_secret
@@ -39,8 +38,7 @@ class SecretTypes(BaseModel):
 
 @cache
 def secret_types() -> SecretTypes:
-    path = resources.files("aiposture.data").joinpath("discover", "secret_types.yaml")
-    return SecretTypes.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return SecretTypes.model_validate(load_data_yaml("secret_types.yaml"))
 
 
 def report_secrets(site: TextSite, out: ScanOutput, *, in_code: bool) -> int:
