@@ -122,3 +122,19 @@ def test_large_input_runs_in_parallel_and_keeps_order(policy: Path, monkeypatch:
     assert [o.get("id") for o in out[:300]] == list(range(300))
     assert [o["action"] for o in out[:6]] == ["allow", "redact", "redact", "allow", "redact", "redact"]
     assert out[300]["line"] == 301 and result.exit_code == 2
+
+
+def test_hash_values_then_scan_finds_them_without_clear_values(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODENAME_SALT", "pepper")
+    made = CliRunner().invoke(app, ["guard", "hash-values", "--id", "CUSTOM-CODENAMES", "--type",
+                                    "PROJECT_CODENAME", "--salt-env", "CODENAME_SALT"],
+                              input="Project Obsidian\nBluefin\n")
+    assert made.exit_code == 0 and "obsidian" not in made.stdout.lower()
+    (tmp_path / "custom.yaml").write_text(made.stdout, encoding="utf-8")
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({
+        "id": "t", "detectors": {"custom": {"path": "custom.yaml"}},
+        "rules": [{"id": "redact-custom", "detector": "custom", "action": "redact"}]}), encoding="utf-8")
+    out = lines_of(run(["--policy", str(tmp_path / "p.yaml")],
+                       b'{"id": 1, "text": "status of project obsidian?"}\n').stdout)
+    assert out[0]["redacted"] == "status of <PROJECT_CODENAME_1>?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import ExitStack
 from enum import StrEnum
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
+import yaml
 
-from aiposture.commands.common import OutputOption, fail, run_command, stderr_console
+from aiposture.commands.common import OutputOption, emit, fail, run_command, stderr_console
+from aiposture.detect.custom import hashed_values_entry
 from aiposture.errors import InputError
 from aiposture.guard import Guard
 from aiposture.guard_stream import scan_lines
@@ -81,6 +84,37 @@ def _scan(input: Path | None, direction: str, policy: Path | None, output: Path 
             gated = gated or outcome.action in gate
         sink.flush()
     return bad, gated
+
+
+@app.command("hash-values")
+def hash_values_command(
+    id: Annotated[str, typer.Option("--id", help="Rule id, e.g. CUSTOM-CODENAMES.")],
+    type: Annotated[str, typer.Option("--type", help="Detection type, e.g. PROJECT_CODENAME.")],
+    salt_env: Annotated[str | None, typer.Option(
+        "--salt-env", help="Read the salt from this environment variable (named in the entry).")] = None,
+    input: Annotated[Path | None, typer.Option("--input", "-i", help="Values, one per line (default: stdin).")
+                     ] = None,
+    output: OutputOption = None,
+) -> None:
+    """Turn sensitive values (one per line) into a `values:` entry for a custom-types file:
+    only salted SHA-256 hashes of the normalised values are written."""
+    def body() -> None:
+        raw = input.read_text(encoding="utf-8") if input else sys.stdin.read()
+        values = [v.strip() for v in raw.splitlines() if v.strip()]
+        if not values:
+            raise InputError("no values given (one per line)")
+        salt = ""
+        if salt_env:
+            if salt_env not in os.environ:
+                raise InputError(f"environment variable {salt_env} is not set")
+            salt = os.environ[salt_env]
+        entry = hashed_values_entry(values, id=id, type=type, salt=salt)
+        if salt_env:
+            entry.pop("salt")
+            entry["salt_env"] = salt_env
+        emit(yaml.safe_dump({"values": [entry]}, sort_keys=False), output)
+
+    run_command(body)
 
 
 def _open_in(path: Path) -> BinaryIO:
