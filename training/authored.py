@@ -331,28 +331,4 @@ def authored_samples(seed: int = 1234) -> list[Sample]:
             t = TOPICS["en"][(bi + oi) % len(TOPICS["en"])]
             out.append(Sample(fn(tpl.replace("{t}", t)), 0, "authored-obfuscated-benign",
                               f"auth-benign:en:{bi}", lang="en", category=f"benign_{name}"))
-    out.extend(_documents(rng))
-    return out
-
-
-def _documents(rng: random.Random) -> list[Sample]:
-    out: list[Sample] = []
-    for di, body in enumerate(DOC_BODIES):
-        for fi, filler in enumerate(DOC_BENIGN_FILLERS):
-            if fi % 2 == di % 2 or not filler:
-                out.append(Sample(body.replace("{inj}", filler), 0, "authored-doc", f"auth-doc:{di}",
-                                  direction="document", lang="en", category="benign_document"))
-        for lang in LANGS:
-            if lang not in HIDDEN:
-                continue
-            for hi, tpl in enumerate(HIDDEN[lang]):
-                if rng.random() > (0.6 if lang == "en" else 0.9):
-                    continue
-                goal = DOC_GOALS[(di + hi) % len(DOC_GOALS)] if lang == "en" else GOALS[lang][(di + hi) % 4]
-                instr = tpl.replace("{goal}", goal)
-                style = HIDE_STYLES[(di + hi) % len(HIDE_STYLES)]
-                hidden = style.replace("{x}", instr).replace("{zw}", "Hi" + _tags(instr))
-                out.append(Sample(body.replace("{inj}", hidden), 1, "authored-doc-injected",
-                                  f"auth-hidden:{lang}:{hi}", direction="document", lang=lang,
-                                  category="indirect_injection"))
     return out

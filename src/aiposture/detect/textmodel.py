@@ -35,30 +35,44 @@ _WORD_SALT = np.uint64(0xC2B2AE3D27D4EB4F)
 _BIGRAM_Q = np.uint64(0x165667B19E3779F9)
 _NGRAM_SALTS = {n: np.uint64((0x27D4EB2F165667C5 * n) & 0xFFFFFFFFFFFFFFFF) for n in range(1, 8)}
 CHAR_NGRAMS = (2, 3, 4, 5)
-WINDOW = 2048
-MAX_WINDOWS = 64
+WINDOW = 768
+STRIDE = 384
+CHUNK = 65536  # long texts are hashed chunk by chunk (bounded memory)
 
 
 def _codepoints(text: str) -> np.ndarray:
     return np.frombuffer((" " + text + " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
 
 
+@lru_cache(maxsize=1)
+def _word_table() -> np.ndarray:
+    """True for the code points (BMP) that are letters, marks or digits."""
+    import unicodedata
+
+    table = np.zeros(0x10000, dtype=bool)
+    for cp in range(0x10000):
+        cat = unicodedata.category(chr(cp))
+        table[cp] = cat[0] in "LMN"
+    return table
+
+
 def _word_mask(c: np.ndarray) -> np.ndarray:
-    """Letters and digits: ASCII alnum, and anything past Latin-1 punctuation that is
-    not in a punctuation or symbol block (good enough for word boundaries in the
-    languages we cover; CJK runs become one 'word' and are covered by char n-grams)."""
-    ascii_alnum = ((c >= 48) & (c <= 57)) | ((c >= 97) & (c <= 122)) | ((c >= 65) & (c <= 90))
-    high = c >= 0xC0
-    punct = ((c >= 0x2000) & (c <= 0x2BFF)) | ((c >= 0x3000) & (c <= 0x303F)) | \
-        ((c >= 0xFF00) & (c <= 0xFF0F)) | ((c >= 0xFE30) & (c <= 0xFE4F)) | (c >= 0x1F000)
-    return ascii_alnum | (high & ~punct)
+    """Letters, marks and digits of every script (CJK runs become one 'word' and are
+    covered by the character n-grams); astral code points count as non-word."""
+    return _word_table()[np.minimum(c, 0xFFFF).astype(np.intp)] & (c < 0x10000)
 
 
 def hashed_ngrams(text: str, bits: int) -> np.ndarray:
     """Bucket ids of every char 2..5-gram and word uni/bigram of `text` (with repeats)."""
+    return hashed_ngrams_at(text, bits, positions=False)[0]
+
+
+def hashed_ngrams_at(text: str, bits: int, positions: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """(bucket ids, start offsets in `text`) of every n-gram, for windowed scoring."""
     c = _codepoints(text)
     shift = np.uint64(64 - bits)
     parts: list[np.ndarray] = []
+    where: list[np.ndarray] = []
     h = c.copy()
     with np.errstate(over="ignore"):
         for n in range(2, max(CHAR_NGRAMS) + 1):
@@ -67,15 +81,34 @@ def hashed_ngrams(text: str, bits: int) -> np.ndarray:
             h = h[:-1] * _P + c[n - 1:]
             if n in CHAR_NGRAMS:
                 parts.append(((h + _NGRAM_SALTS[n]) * _MIX) >> shift)
-        words = _word_hashes(c)
+                if positions:
+                    where.append(np.arange(len(h)))
+        words, starts = _word_hashes(c)
         if len(words):
             parts.append(((words + _WORD_SALT) * _MIX) >> shift)
+            if positions:
+                where.append(starts)
             if len(words) > 1:
                 bigrams = words[:-1] * _BIGRAM_Q + words[1:]
                 parts.append(((bigrams + _NGRAM_SALTS[7]) * _MIX) >> shift)
+                if positions:
+                    where.append(starts[:-1])
     if not parts:
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate(parts).astype(np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    ids = np.concatenate(parts).astype(np.int64)
+    if not positions:
+        return ids, None
+    # offsets are in the padded string (" " + text + " "): shift back by one
+    return ids, np.maximum(np.concatenate(where).astype(np.int64) - 1, 0)
+
+
+def windows(length: int) -> list[tuple[int, int]]:
+    """The windows a text of `length` characters is scored on: the whole text when it
+    is short, else WINDOW-sized windows every STRIDE characters."""
+    if length <= WINDOW + WINDOW // 2:
+        return [(0, length)]
+    starts = range(0, length - WINDOW // 2, STRIDE)
+    return [(s, min(s + WINDOW, length)) for s in starts]
 
 
 @lru_cache(maxsize=4)
@@ -92,12 +125,12 @@ def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
     return fwd, inv
 
 
-def _word_hashes(c: np.ndarray) -> np.ndarray:
+def _word_hashes(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Polynomial hash of each maximal run of word characters, vectorised with prefix
     sums: hash(s..e) = (H[e] - H[s-1]) * P^e where H[i] = sum c[j] * P^-j."""
     m = _word_mask(c)
     if not m.any():
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     mi = m.astype(np.int8)
     edges = np.diff(np.concatenate(([0], mi, [0])))
     starts = np.flatnonzero(edges == 1)
@@ -107,7 +140,7 @@ def _word_hashes(c: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         pref = np.cumsum(c * inv[: len(c)], dtype=np.uint64)
         before = np.where(starts > 0, pref[np.maximum(starts - 1, 0)], np.uint64(0))
-        return (pref[ends] - before) * fwd[ends]
+        return (pref[ends] - before) * fwd[ends], starts
 
 
 @dataclass(frozen=True)
@@ -142,27 +175,39 @@ class LinearTextModel:
                             **{f"meta_{k}": np.array(v) for k, v in meta.items()})
 
     def logits(self, text: str, extra: list[float] | np.ndarray | None = None) -> np.ndarray:
-        """Raw logits per class for one text (scored whole if short, else the maximum
-        over fixed windows, at most MAX_WINDOWS of them spread over the text)."""
+        """Raw logits per class for one text: the maximum over its windows (see
+        `windows`), so a short injected instruction inside a long document is not
+        diluted by the benign text around it."""
         ex = np.zeros(self.extra.shape[0], dtype=np.float32) if extra is None \
             else np.asarray(extra, dtype=np.float32)
         base = ex @ self.extra + self.bias
-        if len(text) <= WINDOW + WINDOW // 2:
-            return base + self._ngram_logit(text)
-        starts = range(0, len(text) - WINDOW // 2, WINDOW - 256)
-        if len(starts) > MAX_WINDOWS:
-            step = len(starts) / MAX_WINDOWS
-            starts = [starts[int(i * step)] for i in range(MAX_WINDOWS)]
         best = np.full(len(self.classes), -np.inf, dtype=np.float32)
-        for s in starts:
-            best = np.maximum(best, self._ngram_logit(text[s:s + WINDOW]))
+        for off in range(0, max(len(text), 1), CHUNK):
+            chunk = text[off:off + CHUNK + WINDOW]
+            best = np.maximum(best, self.window_logits(chunk).max(axis=0))
+            if off + CHUNK + WINDOW >= len(text):
+                break
         return base + best
 
-    def _ngram_logit(self, text: str) -> np.ndarray:
-        idx = hashed_ngrams(text, self.bits)
+    def window_logits(self, text: str) -> np.ndarray:
+        """(n_windows, K) n-gram logits of each window (no bias, no extra features)."""
+        spans = windows(len(text))
+        idx, pos = hashed_ngrams_at(text, self.bits, positions=len(spans) > 1)
+        k = len(self.classes)
         if len(idx) == 0:
-            return np.zeros(len(self.classes), dtype=np.float32)
-        return self.weights[idx].sum(axis=0, dtype=np.float32) / np.float32(math.sqrt(len(idx)))
+            return np.zeros((len(spans), k), dtype=np.float32)
+        contrib = self.weights[idx].astype(np.float32)
+        if len(spans) == 1:
+            return (contrib.sum(axis=0) / np.float32(math.sqrt(len(idx)))).reshape(1, k)
+        order = np.argsort(pos, kind="stable")
+        pos = pos[order]
+        csum = np.vstack([np.zeros((1, k), dtype=np.float64), np.cumsum(contrib[order], axis=0, dtype=np.float64)])
+        s = np.array([a for a, _ in spans])
+        e = np.array([b for _, b in spans])
+        lo = np.searchsorted(pos, s, side="left")
+        hi = np.searchsorted(pos, e, side="left")
+        counts = np.maximum(hi - lo, 1).astype(np.float64)
+        return ((csum[hi] - csum[lo]) / np.sqrt(counts)[:, None]).astype(np.float32)
 
     def probabilities(self, text: str, extra: list[float] | np.ndarray | None = None) -> np.ndarray:
         z = self.logits(text, extra)
