@@ -29,6 +29,7 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("gateway", None),
     ("principals", "principals"),
     ("audit", "audit"),
+    ("models", "models"),
 ]
 
 
