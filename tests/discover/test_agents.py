@@ -374,9 +374,12 @@ def test_crewai_agents_with_task_approval(tmp_path):
     (tmp_path / "crew").mkdir()
     (tmp_path / "crew" / "tasks.yaml").write_text(CREW_TASKS)
     out = _scan(tmp_path, "crew/agents.yaml", CREW_AGENTS)
-    agents = {a.name: a for a in out.assets}
+    agents = {a.name: a for a in out.assets if a.kind == "agent"}
     assert set(agents) == {"researcher", "operator", "mailer"}
     assert agents["researcher"].properties["model"] == "azure/gpt-4o"
+    model = next(a for a in out.assets if a.kind == "model")
+    assert (model.name, model.provider) == ("gpt-4o", "azure")
+    assert agents["researcher"].properties["depends_on"] == [model.id]
     assert agents["operator"].properties["high_risk_tools"] == ["FileWriterTool", "ShellTool"]
     assert agents["mailer"].properties["human_approval"] is True
     assert [(f.rule, f.location.line) for f in out.findings] == [("AIP-AGENT-001", 8)]

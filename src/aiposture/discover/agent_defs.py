@@ -25,6 +25,8 @@ from aiposture.model import Asset
 
 MAX_NODES = 20_000
 MAX_DEPTH = 30
+_LITELLM_PROVIDERS = frozenset({"openai", "azure", "azure_ai", "anthropic", "bedrock", "vertex_ai", "gemini",
+                                "ollama", "groq", "mistral", "cohere", "huggingface", "watsonx", "deepseek"})
 _FOUNDRY_KINDS = frozenset({"prompt", "promptagent", "hosted", "workflow"})
 _SK_TYPES = frozenset({"chat_completion_agent", "azure_ai_agent", "foundry_agent", "openai_assistant",
                        "openai_responses", "azureai_agent", "copilot_studio_agent"})
@@ -178,14 +180,29 @@ def _emit(source: SourceFile, text: str, index: LineIndex, out: ScanOutput, know
     approval = task_approval or _approval(node, know)
     pos = _find(text, key if framework == "crewai" else name)
     loc = source.loc(index.line(pos) if pos >= 0 else None)
+    model = _model(node)
     props = {"framework": framework, "tools": tools[:200], "high_risk_tools": sorted(risky),
-             "human_approval": approval, "model": _model(node), "depends_on": []}
+             "human_approval": approval, "model": model, "depends_on": []}
+    if model:
+        model_asset = _model_asset(model, loc)
+        out.asset(model_asset)
+        props["depends_on"] = [model_asset.id]
     asset = Asset.make("agent", name, f"{source.rel}#{name}", locations=[loc], properties=props)
     if risky and not approval:
         listed = ", ".join(f"{t} ({c})" for t, c in sorted(risky.items()))
         evidence = f"agent {name!r} ({framework}) can use {listed} with no human approval"
         out.finding(make_finding("AIP-AGENT-001", loc, asset=asset.id, evidence=evidence))
     out.asset(asset)
+
+
+def _model_asset(model: str, loc: Any) -> Asset:
+    """The agent's model as a `model` asset (scope "" so it merges with the same model
+    found in code). LiteLLM-style `provider/model` ids (CrewAI `llm:`) are split."""
+    provider, _, rest = model.partition("/")
+    if rest and provider.lower() in _LITELLM_PROVIDERS:
+        return Asset.make("model", rest, "", provider=provider.lower(), locations=[loc],
+                          properties={"provider": provider.lower(), "declared_in": "agent"})
+    return Asset.make("model", model, "", locations=[loc], properties={"declared_in": "agent"})
 
 
 def _find(text: str, needle: str) -> int:
