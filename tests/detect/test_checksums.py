@@ -32,6 +32,7 @@ CASES = [
     ("e164_length", "+44 20 7946 0958", "+1 111 111"),
     ("calendar_date", "1984-03-12", "1984-02-31"),
     ("calendar_date", "March 5, 1990", "Smarch 5, 1990"),
+    ("calendar_date", "June 10, 1997", "June 31, 1997"),  # a four-letter month is not a year
     ("jwt_header", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "eyJ0aGlzIjoibm90In0.eyJhIjoiYiJ9.c2ln"),
 ]
 

@@ -267,7 +267,7 @@ def _date_orders(parts: list[str]) -> list[tuple[int, int, int]]:
     a, b, c = (num(p) for p in parts)
     if a is None or b is None or c is None:
         return []
-    if len(parts[0]) == 4:
+    if len(parts[0]) == 4 and parts[0].isdigit():  # Y-M-D ("June" is four letters long too)
         return [(a, b, c)]
     if not parts[0][:1].isdigit():  # Month D, YYYY
         a, b = b, a
