@@ -72,6 +72,7 @@ def test_atlas_ids_exist_in_the_bundled_atlas():
     assert len([i for i in index if i.startswith("AML.T") and not i.startswith("AML.TA")]) == 170
     for req in framework_ids()["mitre-atlas"].requirements:
         assert req.id in index, req.id
+        assert req.title.endswith(index[req.id]), (req.id, req.title, index[req.id])
 
 
 def _rule_files() -> list[tuple[str, dict]]:

@@ -1,26 +1,28 @@
 """`aiposture assess PATH`: discover, model scanning and posture in one go, stored,
-with a report (HTML by default, written under .aiposture/reports/)."""
+with a report (HTML by default, written under .aiposture/reports/).
+
+The engine (discover, govern, networkx, Jinja2) is imported when the command runs,
+not when the CLI assembles itself, so other commands do not pay for it."""
 
 from __future__ import annotations
 
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aiposture.commands.common import DbOption, FailOnOption, OutputOption, emit, run_command, stderr_console
 from aiposture.config import Settings
-from aiposture.discover.engine import DiscoverOptions
-from aiposture.govern.assess import AssessOptions, run_assessment
-from aiposture.govern.html_report import render_html
-from aiposture.govern.posture import PostureReport
-from aiposture.govern.text_report import render_json, render_table
-from aiposture.model import ScanResult, Severity
-from aiposture.report.registry import get_writer
-from aiposture.store import Store
+from aiposture.model import Severity
+
+if TYPE_CHECKING:
+    from aiposture.govern.assess import AssessOptions
+    from aiposture.govern.posture import PostureReport
+    from aiposture.model import ScanResult
+    from aiposture.store import Store
 
 
 class AssessFormat(StrEnum):
@@ -34,6 +36,10 @@ PathOption = Annotated[Path | None, typer.Option(help="Gateway config / policy /
 
 
 def render(fmt: AssessFormat, report: PostureReport, result: ScanResult, color: bool = False) -> str:
+    from aiposture.govern.html_report import render_html
+    from aiposture.govern.text_report import render_json, render_table
+    from aiposture.report.registry import get_writer
+
     if fmt is AssessFormat.html:
         return render_html(report, result)
     if fmt is AssessFormat.json:
@@ -46,6 +52,8 @@ def render(fmt: AssessFormat, report: PostureReport, result: ScanResult, color: 
 def _assess(
     path: Path, store: Store | None, options: AssessOptions
 ) -> tuple[ScanResult, PostureReport, list[str]]:
+    from aiposture.govern.assess import run_assessment
+
     if not sys.stderr.isatty():
         return run_assessment(path, store, options)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -90,6 +98,11 @@ def assess_command(
     framework coverage, attack paths and what to fix first."""
 
     def body() -> None:
+        from aiposture.discover.engine import DiscoverOptions
+        from aiposture.govern.assess import AssessOptions
+        from aiposture.govern.text_report import render_table
+        from aiposture.store import Store
+
         settings = Settings()
         options = AssessOptions(
             discover=DiscoverOptions(excludes=exclude or [], workers=workers),

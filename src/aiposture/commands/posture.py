@@ -12,10 +12,6 @@ import typer
 
 from aiposture.commands.common import DbOption, OutputOption, emit, fail, run_command
 from aiposture.config import Settings
-from aiposture.govern.history import history, latest_report
-from aiposture.govern.html_report import render_html
-from aiposture.govern.text_report import render_json, render_table
-from aiposture.store import Store
 
 
 class PostureFormat(StrEnum):
@@ -40,6 +36,11 @@ def posture_command(
     """Show the posture of the latest `assess` run from the database."""
 
     def body() -> None:
+        from aiposture.govern.history import history, latest_report
+        from aiposture.govern.html_report import render_html
+        from aiposture.govern.text_report import render_json, render_table
+        from aiposture.store import Store
+
         store = Store.open(Settings().database_url(db))
         try:
             wanted = str(target.resolve()) if target else None

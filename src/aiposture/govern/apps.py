@@ -17,7 +17,7 @@ folder gets one app per folder; a single project gets one app.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -33,6 +33,7 @@ def _containers() -> frozenset[str]:
     return frozenset(yaml.safe_load(text)["container_folders"])
 
 
+@lru_cache(maxsize=65536)
 def app_of_path(path: str) -> str:
     """The app a file (relative POSIX path) belongs to."""
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]

@@ -17,8 +17,8 @@ from importlib import resources
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from aiposture.govern.atlas import atlas_index
 from aiposture.govern.checks.model import Check, CheckResult, Status
+from aiposture.govern.knowledge import SAFE_LOADER
 
 
 class Requirement(BaseModel):
@@ -39,7 +39,6 @@ class Framework(BaseModel):
     url: str = ""
     note: str = ""
     aliases: list[str] = Field(default_factory=list)
-    titles_from: str | None = None  # "atlas": requirement titles come from ATLAS.yaml
     requirements: list[Requirement]
 
     def requirement_ids(self) -> set[str]:
@@ -72,13 +71,9 @@ def load_frameworks() -> tuple[Framework, ...]:
         if not entry.name.endswith((".yaml", ".yml")):
             continue
         try:
-            fw = Framework.model_validate(yaml.safe_load(entry.read_text(encoding="utf-8")))
+            fw = Framework.model_validate(yaml.load(entry.read_text(encoding="utf-8"), Loader=SAFE_LOADER))
         except ValidationError as exc:
             raise ValueError(f"invalid framework file {entry.name}: {exc}") from exc
-        if fw.titles_from == "atlas":
-            index = atlas_index()
-            for req in fw.requirements:
-                req.title = req.title or index.get(req.id, "")
         out.append(fw)
     return tuple(out)
 

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aiposture.model import Severity
 
+# libyaml's safe loader: the same safety as yaml.safe_load, several times faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ENTRY_CLASSES = ("internet", "untrusted-input", "leaked-credential")
 JEWEL_CLASSES = ("sensitive-data", "privileged-tool", "production-credential")
 
@@ -55,7 +58,7 @@ def knowledge() -> Knowledge:
     text = (
         resources.files("aiposture.data").joinpath("govern", "attack_paths.yaml").read_text(encoding="utf-8")
     )
-    return Knowledge.model_validate(yaml.safe_load(text))
+    return Knowledge.model_validate(yaml.load(text, Loader=SAFE_LOADER))
 
 
 def tool_name(tool: Any) -> str:

@@ -84,10 +84,14 @@ def raw_score(results: list[CheckResult]) -> float:
     return 100.0 * numerator / denominator if denominator > 0 else 0.0
 
 
-def _fixed(results: list[CheckResult], index: int) -> list[CheckResult]:
-    fixed = list(results)
-    fixed[index] = results[index].model_copy(update={"status": Status.PASS, "pass_fraction": 1.0})
-    return fixed
+def _gain(r: CheckResult, numerator: float, denominator: float) -> float:
+    """Exact score gain of making `r` pass (the same as re-scoring with it passing)."""
+    w = SEVERITY_WEIGHT[r.severity]
+    if r.status is Status.FAIL:
+        return 100.0 * w * (1.0 - r.pass_fraction) / denominator
+    before = numerator / denominator
+    after = (numerator + w) / (denominator + (1.0 - LAMBDA) * w)
+    return 100.0 * (after - before)
 
 
 def score(results: list[CheckResult], top: int = 10) -> Score:
@@ -97,7 +101,7 @@ def score(results: list[CheckResult], top: int = 10) -> Score:
     assessed_weight = sum(SEVERITY_WEIGHT[r.severity] for r in results if r.status is not Status.NOT_ASSESSED)
     costs: list[Cost] = []
     recs: list[Recommendation] = []
-    for i, r in enumerate(results):
+    for r in results:
         w = SEVERITY_WEIGHT[r.severity]
         if r.status is Status.PASS or not r.applicable or w == 0 or denominator == 0:
             continue
@@ -111,7 +115,9 @@ def score(results: list[CheckResult], top: int = 10) -> Score:
                 points=round(100.0 * lost / denominator, 2),
             )
         )
-        gain = raw_score(_fixed(results, i)) - current
+        if top <= 0:
+            continue
+        gain = _gain(r, numerator, denominator)
         recs.append(
             Recommendation(
                 check=r.id,

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from aiposture.govern.checks.model import Check
 from aiposture.govern.checks.queries import query_registry
+from aiposture.govern.knowledge import SAFE_LOADER
 
 
 @cache
@@ -25,7 +26,7 @@ def load_checks() -> tuple[Check, ...]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith((".yaml", ".yml")):
             continue
-        for item in yaml.safe_load(entry.read_text(encoding="utf-8")) or []:
+        for item in yaml.load(entry.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or []:
             try:
                 check = Check.model_validate(item)
             except ValidationError as exc:
