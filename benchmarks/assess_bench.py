@@ -173,6 +173,8 @@ def main() -> None:
             "peak_rss_mb": max(r["peak_rss_mb"] for r in done),
             "exit": 0,
         }
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average (1/5/15 min) at the end: {load} on {os.cpu_count()} cores")
     for name, row in rows.items():
         print(json.dumps({"tool": name, **row}), flush=True)
     print(json.dumps({"in_process": figures}))
