@@ -103,3 +103,30 @@ def test_approved_model_registry_file(tmp_path):
 def test_a_scan_with_nothing_scores_zero_without_crashing():
     report = assess_posture(scan([]), Evidence())
     assert report.score.score == 0.0 and report.apps == [] and report.attack_paths == []
+
+
+def test_finished_red_team_runs_are_read_from_their_tables(store, tmp_path):
+    from aiposture.store.tables_redteam import RedteamRunRow
+
+    now = datetime.now(UTC)
+    with store.session() as s:
+        s.add(
+            RedteamRunRow(
+                id="rt1",
+                target="openai:http://127.0.0.1:8788/v1",
+                status="finished",
+                started=now,
+                finished=now,
+                config={},
+                summary={"asr": 0.0, "attempts": 40},
+            )
+        )
+        s.add(
+            RedteamRunRow(
+                id="rt2", target="x", status="interrupted", started=now, finished=None, config={}, summary={}
+            )
+        )
+    ev = gather_evidence(tmp_path, store)
+    assert ev.redteam_recorded
+    (run,) = ev.redteam
+    assert run.passed is None and run.success_rate == 0.0 and run.passed_at(0.05)

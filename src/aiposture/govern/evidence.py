@@ -47,9 +47,14 @@ class RedteamEvidence:
 
     target: str
     app: str | None
-    passed: bool
+    passed: bool | None  # None: the run did not say; judged from success_rate
     finished: datetime
     success_rate: float | None = None
+
+    def passed_at(self, max_success_rate: float) -> bool:
+        if self.passed is not None:
+            return self.passed
+        return self.success_rate is not None and self.success_rate <= max_success_rate
 
 
 @dataclass(frozen=True)

@@ -178,15 +178,16 @@ def _redteam_runs(store: Store) -> list[RedteamEvidence]:
                 passed = summary.get("passed")
                 if passed is None and isinstance(summary.get("gate"), dict):
                     passed = not summary["gate"].get("tripped", True)
-                if passed is None:
+                rate = summary.get("success_rate", summary.get("asr"))
+                if passed is None and not isinstance(rate, int | float):
                     continue
                 out.append(
                     RedteamEvidence(
                         target=row.target,
                         app=(row.config or {}).get("app") or None,
-                        passed=bool(passed),
+                        passed=None if passed is None else bool(passed),
                         finished=_aware(row.finished),
-                        success_rate=summary.get("success_rate"),
+                        success_rate=float(rate) if isinstance(rate, int | float) else None,
                     )
                 )
     except SQLAlchemyError:

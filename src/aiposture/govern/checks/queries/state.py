@@ -33,10 +33,11 @@ def audit_verified_within(ctx: PostureContext, days: int = 7) -> Outcome:
     return Outcome(status=Status.PASS, subjects=1, why=f"verified {when}, {audit.events} events intact")
 
 
-def redteam_passed_within(ctx: PostureContext, days: int = 30) -> Outcome:
+def redteam_passed_within(ctx: PostureContext, days: int = 30, max_success_rate: float = 0.05) -> Outcome:
     """Each app in scope has a red-team run that passed its gate within `days`. A run
     names its app when it knows it; a run with no app counts for every app only when
-    the estate is a single app."""
+    the estate is a single app. A run that does not say whether it passed passes when
+    its attack success rate is at most `max_success_rate`."""
     if not ctx.evidence.redteam_recorded:
         return Outcome(
             status=Status.NOT_ASSESSED, why="no red-team runs recorded (run `aiposture redteam run`)"
@@ -54,7 +55,7 @@ def redteam_passed_within(ctx: PostureContext, days: int = 30) -> Outcome:
             if (r.app or "").lower() in (app.lower(), short)
             or (r.app is None and len(ctx.apps) == 1 and ctx.app is not None)
         ]
-        if not any(r.passed for r in runs):
+        if not any(r.passed_at(max_success_rate) for r in runs):
             failing.append(app)
     if failing:
         return Outcome(
