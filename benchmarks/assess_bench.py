@@ -39,13 +39,20 @@ WORK = HERE / "work"
 def run_measured(cmd: list[str], env: dict | None = None, timeout: int = 1800) -> dict:
     start = time.perf_counter()
     proc = subprocess.run(
-        ["/usr/bin/time", "-f", "MAXRSS=%M", *cmd], capture_output=True, text=True, env=env, timeout=timeout
+        ["/usr/bin/time", "-f", "MAXRSS=%M CPU=%U+%S", *cmd],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
     )
     wall = time.perf_counter() - start
-    rss = [int(line.split("=")[1]) for line in proc.stderr.splitlines() if line.startswith("MAXRSS=")]
+    stats = [line for line in proc.stderr.splitlines() if line.startswith("MAXRSS=")]
+    rss = [int(line.split()[0].split("=")[1]) for line in stats]
+    cpu = [sum(float(x) for x in line.split("CPU=")[1].split("+")) for line in stats]
     tail = " | ".join(proc.stderr.strip().splitlines()[-3:])[:200] if proc.returncode else ""
     return {
         "seconds": round(wall, 2),
+        "cpu_s": round(cpu[-1], 2) if cpu else -1,
         "peak_rss_mb": rss[-1] // 1024 if rss else -1,
         "exit": proc.returncode,
         "stderr": tail,
@@ -170,6 +177,7 @@ def main() -> None:
     if done:
         rows["peers one after another"] = {
             "seconds": round(sum(r["seconds"] for r in done), 2),
+            "cpu_s": round(sum(r["cpu_s"] for r in done), 2),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in done),
             "exit": 0,
         }
@@ -179,14 +187,14 @@ def main() -> None:
         print(json.dumps({"tool": name, **row}), flush=True)
     print(json.dumps({"in_process": figures}))
     print()
-    print("| run | seconds | peak RSS MB | exit | output |")
-    print("| --- | ---: | ---: | ---: | --- |")
+    print("| run | wall s | CPU s (user+sys) | peak RSS MB | exit | output |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
     for name, row in rows.items():
         if row.get("exit") is None:
-            print(f"| {name} | — | — | — | {row['stderr']} |")
+            print(f"| {name} | — | — | — | — | {row['stderr']} |")
         else:
             print(
-                f"| {name} | {row['seconds']} | {row['peak_rss_mb']} | {row['exit']} | "
+                f"| {name} | {row['seconds']} | {row['cpu_s']} | {row['peak_rss_mb']} | {row['exit']} | "
                 f"{row.get('output', '')}{row.get('stderr', '')} |"
             )
     print()
