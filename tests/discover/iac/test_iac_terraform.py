@@ -181,3 +181,23 @@ def test_oversized_terraform_is_skipped_with_a_reason(tmp_path):
 def test_binary_tf_is_skipped(tmp_path):
     out = scan_text(tmp_path, "blob.tf", b"resource\x00\x01\x02\xff" * 10)
     assert out.assets == [] and [s.reason for s in out.skipped] == ["binary or non-UTF-8 file"]
+
+
+HCL_SAMPLES = [
+    MAIN_TF,
+    '# comment\n// another\n/* block */\nlocals {\n  names = [for s in var.list : upper(s) if s != ""]\n'
+    '  m = { for k, v in var.map : k => v... }\n}\n',
+    'resource "x" "y" {\n  policy = <<-EOT\n    {"a": 1}\n  EOT\n'
+    '  dynamic "rule" {\n    for_each = var.rules\n'
+    '    content {\n      name = rule.value.name\n    }\n  }\n  v = var.a ? "b" : null\n  n = -1.5e3\n}\n',
+]
+
+
+@pytest.mark.parametrize("text", HCL_SAMPLES)
+def test_fast_hcl_parser_matches_python_hcl2(text):
+    import hcl2
+
+    from aiposture.discover.iac.terraform import _hcl_parser
+
+    assert _hcl_parser() is not hcl2.loads  # the position-free parser loaded
+    assert _hcl_parser()(text) == hcl2.loads(text)

@@ -5,12 +5,21 @@ expressions as `'${var.x}'` and blocks as lists of dicts marked `__is_block__`;
 `_normalise` turns that into plain values, resolving `var.*` from variable defaults
 (this file, then the module's `variables.tf` / `terraform.tfvars`) and `local.*`
 from this file's locals. Anything else stays an `Expr` (unknown). Line numbers come
-from one RE2 pass over the block headers, since the parser keeps none.
+from one RE2 pass over the block headers.
+
+Speed: python-hcl2 builds its Lark parser with `propagate_positions=True`, which we do
+not use (positions come from the header pass) and which costs about a third of the
+parse. `_hcl_parser` re-loads hcl2's own parser with that option off (Lark allows
+overriding it at load) and feeds the tree to hcl2's own transform/serialize, so the
+output is hcl2's (a test checks they agree); if hcl2 or Lark change shape, it falls
+back to `hcl2.loads`.
 """
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -117,7 +126,7 @@ def _variable_defaults(doc: dict[str, Any]) -> dict[str, Any]:
 @lru_cache(maxsize=256)
 def _sibling_cached(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, Any], ...]:
     try:
-        doc = hcl2.loads(Path(path).read_text(encoding="utf-8"))
+        doc = _hcl_parser()(Path(path).read_text(encoding="utf-8"))
     except Exception:  # a broken sibling is reported when it is scanned itself
         return ()
     return tuple(_variable_defaults(doc).items())
@@ -162,12 +171,33 @@ def _folder_text(path: Path) -> str:
     return _folder_text_cached(str(path.parent), stamp)
 
 
+@lru_cache(maxsize=1)
+def _hcl_parser() -> Callable[[str], Any]:
+    try:
+        import hcl2.parser as hcl2_parser
+        from hcl2.api import serialize, transform
+        from hcl2.postlexer import PostLexer
+        from lark import Lark
+
+        buffer = io.BytesIO()
+        hcl2_parser.parser().save(buffer)
+        buffer.seek(0)
+        lark = Lark.__new__(Lark)._load(buffer, propagate_positions=False, postlex=PostLexer())
+    except Exception:  # noqa: BLE001 - any drift in private APIs: use the public one
+        return hcl2.loads
+
+    def loads(text: str) -> Any:
+        return serialize(transform(lark.parse(text + "\n")))
+
+    return loads
+
+
 def parse(source: SourceFile, text: str) -> Template:
     if len(text) > MAX_PARSE_BYTES:
         raise MalformedInput(f"Terraform file over {MAX_PARSE_BYTES // 1024} KiB is not parsed "
                              "(the HCL parser would take seconds)")
     try:
-        doc = hcl2.loads(text)
+        doc = _hcl_parser()(text)
     except Exception as exc:  # lark raises many types; all mean "not valid HCL"
         first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise MalformedInput(f"malformed HCL: {first}") from exc
