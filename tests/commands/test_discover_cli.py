@@ -89,3 +89,13 @@ def test_unwritable_database_is_a_clean_error(tmp_path):
     result = runner.invoke(app, ["discover", str(tmp_path / "e"), "--db", "postgresql://127.0.0.1:1/x"])
     assert result.exit_code == 2
     assert "cannot" in result.output and "Traceback" not in result.output
+
+
+def test_postgresql_store_from_the_command_line(tmp_path, pg_schema_url):
+    _estate(tmp_path / "e")
+    first = runner.invoke(app, ["discover", str(tmp_path / "e"), "--format", "json", "--db", pg_schema_url])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["discover", str(tmp_path / "e"), "--format", "json", "--db", pg_schema_url])
+    diff = json.loads(second.stdout)["run"]["diff"]
+    assert diff["previous_run"] == [json.loads(first.stdout)["run"]["id"]]
+    assert diff["new"] == diff["changed"] == diff["gone"] == []
