@@ -90,6 +90,7 @@ class ScanContext:
         self.policy = options.policy or default_policy()
         self.issues: list[Issue] = []
         self.formats: list[str] = []
+        self.members: list[str] = []  # "name:format" of the top-level archive's members
         self.expanded = 0  # bytes decompressed from archives so far
         self.error: str | None = None
         self.rehash = False  # a stream was read twice: hash the file separately

@@ -142,6 +142,8 @@ def scan_blob(ctx: ScanContext, blob: Blob, where: str, reader: ByteReader | Non
         reader = ByteReader(blob.open())
     head = reader.peek(HEAD_SIZE)
     fmt = detect_format(head, blob.name, blob.size)
+    if blob.depth == 1:
+        ctx.members.append(f"{blob.name}:{fmt}")
     if fmt is None:
         _unrecognised_member(ctx, blob, reader, where)
         return None
@@ -180,7 +182,7 @@ def _refine_format(ctx: ScanContext, path: Path) -> str:
     if first == "zip":
         if "keras-config" in ctx.formats:
             return "keras"
-        if "pickle" in ctx.formats and suffix in (".pt", ".pth", ".bin", ".ckpt", ".mar", ".zip", ""):
+        if any(name.endswith("data.pkl:pickle") for name in ctx.members):
             return "pytorch"
         if ctx.formats[1:] and set(ctx.formats[1:]) == {"numpy"}:
             return "npz"
