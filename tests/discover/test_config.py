@@ -221,3 +221,17 @@ def test_local_hosts(host: str, local: bool) -> None:
 def test_endpoint_hosts(url: str, provider: str | None) -> None:
     found = [ref.provider for ref in endpoint_matcher().find_urls(f'url = "{url}"')]
     assert found == ([provider] if provider else [])
+
+
+def test_minified_json_pairs(tmp_path) -> None:
+    text = json.dumps({"llm": {"model": "gpt-4o", "AZURE_OPENAI_ENDPOINT": "https://m.openai.azure.com"},
+                       "embed": {"embedding_model": "text-embedding-3-large"}}, separators=(",", ":"))
+    out = scan(SCANNER, tmp_path, "settings.json", text)
+    assert names(out) == {"gpt-4o", "https://m.openai.azure.com", "text-embedding-3-large"}
+    assert {a.locations[0].line for a in out.assets} == {1}
+
+
+def test_one_huge_line_of_keywords_is_bounded(tmp_path) -> None:
+    text = '{"x": [' + ",".join(['{"model": "gpt-4o", "kind": "Deployment"}'] * 50_000) + "]}"
+    out = scan(SCANNER, tmp_path, "big.json", text)
+    assert names(out) == {"gpt-4o"}

@@ -26,9 +26,11 @@ CONFIG_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".toml", ".ini", ".cfg", 
 # Lock files and generated dependency data: large, and never hold endpoints or keys.
 EXCLUDED_NAMES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
                             "composer.lock", "cargo.lock", "pipfile.lock", "poetry.lock"})
-_PAIR = (r"""^[ \t]*(?:export[ \t]+|ENV[ \t]+|-[ \t]+)?["']?([A-Za-z_][\w.-]{0,80})["']?"""
-         r"""[ \t]*[:=][ \t]*["']?([^"'\s#,}]{1,300})""")
+# A key (optionally quoted) and its value, matched from the key's first character.
+_PAIR = (r"""["']?([A-Za-z_][\w.-]{0,80})["']?[ \t]*[:=][ \t]*["']?([^"'\s#,}]{1,300})""")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 MAX_KEY_HITS = 2_000  # keyword hits read per file: bounds a file that repeats "model" a million times
+WINDOW = 400  # characters after a keyword hit that its key = value pair may span
 
 
 @cache
@@ -77,29 +79,52 @@ def scan_config(site: TextSite, out: ScanOutput) -> None:
 
 
 def config_pairs(text: str) -> Iterator[tuple[str, str, int]]:
-    """(key, value, value offset) of each `key = value` line that holds a keyword; a
-    Kubernetes-style `- name: KEY` followed by `value: V` is read as the pair KEY, V.
-    Only the lines around keyword hits are matched, so ordinary config costs one RE2 pass."""
-    done = -1
+    """(key, value, value offset) of each `key = value` / `key: value` / `"key": "value"` whose
+    key holds a keyword (one line or minified JSON alike); a Kubernetes-style `- name: KEY`
+    followed by `value: V` is read as the pair KEY, V. Only the text around keyword hits
+    is matched, so ordinary config costs one RE2 pass."""
+    consumed = -1
     for count, hit in enumerate(_keywords().finditer(text)):
         if count >= MAX_KEY_HITS:
             return
-        start = text.rfind("\n", 0, hit.start()) + 1
-        if start <= done:
+        if hit.start() < consumed:
             continue
-        end = _line_end(text, hit.start())
-        done = end
-        match = _pair().match(text[start:end])
-        if match is None:
+        start = _key_start(text, hit.start())
+        match = _pair().match(text[start:hit.end() + WINDOW])
+        if match is not None and start + match.end(1) >= hit.end():
+            consumed = start + match.end()
+            yield match.group(1), match.group(2), start + match.start(2)
             continue
-        key, value = match.group(1), match.group(2)
-        if key == "name":
-            after = _line_end(text, end + 1)
-            following = _pair().match(text[end + 1:after]) if end < len(text) else None
-            if following is not None and following.group(1) == "value":
-                yield value, following.group(2), end + 1 + following.start(2)
-            continue
-        yield key, value, start + match.start(2)
+        pair = _named_env(text, start, hit.end())
+        if pair is not None:
+            consumed = pair[2]
+            yield pair
+
+
+def _key_start(text: str, offset: int) -> int:
+    """Start of the key a keyword hit lies in (at most 80 characters back)."""
+    start = offset
+    while start > 0 and offset - start < 80 and text[start - 1] in _KEY_CHARS:
+        start -= 1
+    return start
+
+
+def _named_env(text: str, start: int, end: int) -> tuple[str, str, int] | None:
+    """`- name: KEY` then `value: V` on the next line (Kubernetes, compose, CI env lists)."""
+    line_start = text.rfind("\n", max(0, start - 200), start) + 1
+    if text[line_start:start].strip().strip("\"'").rstrip().rstrip(":").strip().lstrip("- ") != "name":
+        return None
+    key_end = end
+    while key_end < len(text) and text[key_end] in _KEY_CHARS:
+        key_end += 1
+    key = text[start:key_end]
+    next_start = _line_end(text, key_end) + 1
+    following = _pair().match(text[next_start:_line_end(text, next_start)].lstrip(" \t-"))
+    if following is None or following.group(1) != "value":
+        return None
+    indent = len(text[next_start:_line_end(text, next_start)]) - len(
+        text[next_start:_line_end(text, next_start)].lstrip(" \t-"))
+    return key, following.group(2), next_start + indent + following.start(2)
 
 
 def _line_end(text: str, offset: int) -> int:
