@@ -63,7 +63,9 @@ def decide(
         if _RANK[det_action] > _RANK[action]:
             action, rule_id = det_action, source
         if det_action in ("block", "redact"):
-            reasons.append(f"{det.detector}:{det.type} ({det.score:.2f})")
+            # the guard's own decisions are explained by its reason; app rules by the detection
+            reasons.append(verdict.reason or "guard verdict" if rule is None
+                           else f"{det.detector}:{det.type} ({det.score:.2f})")
     if guard_action == "block" and not verdict.detections:
         action, rule_id = "block", verdict.policy or policy.id
         reasons.append(verdict.reason or "blocked by the guard")

@@ -1,0 +1,373 @@
+"""Gateway overhead: the same load straight to a fake upstream, through the aiposture
+gateway (full default guard on every prompt and answer, durable audit, principal key
+check) and through the LiteLLM proxy (its defaults), in one run.
+
+    .venv/bin/python benchmarks/gateway_bench.py [--duration 15] [--connections 100] [--workers 2]
+
+Needs `wrk` (apt-get install wrk) and, for the LiteLLM column, LiteLLM in its own venv:
+    python -m venv benchmarks/.venv-litellm
+    benchmarks/.venv-litellm/bin/pip install 'litellm[proxy]==1.106.*'
+
+The fake upstream is a raw ASGI app on uvicorn (httptools, uvloop) that answers at
+once, non-streaming or as SSE. Each request carries a 1 KB business prompt made
+unique by a counter (so the guard's verdict cache never hits). The table reports
+requests/s and latency percentiles from wrk, and the latency each proxy adds to the
+direct path at the same concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+LITELLM = ROOT / "benchmarks" / ".venv-litellm" / "bin" / "litellm"
+PROMPT = (
+    "The quarterly report shows revenue growth in the northern region while churn fell to four percent. "
+    "Please summarise the attached contract and list every obligation with its deadline. "
+) * 6
+
+_ANSWER = json.dumps(
+    {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o-mini",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "The contract lists three obligations."},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 230, "completion_tokens": 8, "total_tokens": 238},
+    }
+).encode()
+
+
+def _chunks() -> bytes:
+    out = []
+    for word in "The contract lists three obligations with deadlines in the annex.".split(" "):
+        event = {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}],
+        }
+        out.append(f"data: {json.dumps(event)}\n\n")
+    out.append(
+        'data: {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o-mini", '
+        '"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}\n\ndata: [DONE]\n\n'
+    )
+    return "".join(out).encode()
+
+
+_STREAM = _chunks()
+
+
+async def fake_upstream(scope, receive, send):
+    """Raw ASGI: answer at once; SSE when the body asks for a stream."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    if b'"stream": true' in body or b'"stream":true' in body:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
+        await send({"type": "http.response.body", "body": _STREAM})
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(_ANSWER)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _ANSWER})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 300, headers: dict | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url} exited early")
+        try:
+            httpx.get(url, timeout=2, headers=headers)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        cmd,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local body = '{"model": "gpt-4o-mini", "stream": %s, "messages": [{"role": "user", "content": "Request '
+    .. counter .. ' from thread ' .. tostring(math.random(1, 1000000)) .. ': %s"}]}'
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}
+  return wrk.format("POST", "%s", headers, body)
+end
+"""
+
+
+def run_wrk(
+    base: str, path: str, key: str, stream: bool, connections: int, duration: int, work: Path
+) -> dict:
+    script = work / f"post-{abs(hash((base, stream)))}.lua"
+    script.write_text(LUA % ("true" if stream else "false", PROMPT, key, path))
+    threads = min(2, connections)
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return parse_wrk(out)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(out: str) -> dict:
+    pct = {
+        m.group(1): _ms(m.group(2), m.group(3))
+        for m in re.finditer(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+    }
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return {
+        "rps": rps,
+        "p50": pct.get("50"),
+        "p99": pct.get("99"),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "errors": errors.group(1).strip() if errors else "",
+        "requests": total,
+    }
+
+
+def setup_gateway(work: Path, upstream_port: int, workers: int) -> tuple[subprocess.Popen, int, str]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from aiposture.identity.principals import Principals
+    from aiposture.store.database import Store
+
+    db = f"sqlite:///{work / 'gateway.db'}"
+    store = Store.open(db)
+    _, key = Principals(store).add("bench-app")
+    store.close()
+    (work / "gateway.yaml").write_text(
+        json.dumps(
+            {
+                "upstreams": [
+                    {"name": "fake", "base_url": f"http://127.0.0.1:{upstream_port}/v1", "models": ["gpt-*"]}
+                ],
+                "database": db,
+                "state_dir": str(work / "state"),
+            }
+        )
+    )
+    port = free_port()
+    proc = start(
+        [
+            sys.executable,
+            "-m",
+            "aiposture.cli",
+            "gateway",
+            "--config",
+            str(work / "gateway.yaml"),
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=work,
+    )
+    wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
+    return proc, port, key
+
+
+def setup_litellm(work: Path, upstream_port: int) -> tuple[subprocess.Popen, int] | None:
+    if not LITELLM.exists():
+        return None
+    (work / "litellm.yaml").write_text(
+        json.dumps(
+            {
+                "model_list": [
+                    {
+                        "model_name": "gpt-4o-mini",
+                        "litellm_params": {
+                            "model": "openai/gpt-4o-mini",
+                            "api_key": "sk-fake",
+                            "api_base": f"http://127.0.0.1:{upstream_port}/v1",
+                        },
+                    }
+                ],
+                "litellm_settings": {"success_callback": [], "failure_callback": [], "telemetry": False},
+                "general_settings": {"dangerously_permit_weak_or_unset_master_key": True},
+            }
+        )
+    )
+    env = {
+        k: "True"
+        for k in (
+            "LITELLM_LOCAL_MODEL_COST_MAP",
+            "LITELLM_LOCAL_BLOG_POSTS",
+            "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS",
+            "LITELLM_LOCAL_POLICY_TEMPLATES",
+            "LITELLM_LOCAL_AUTOROUTER_PRESETS",
+        )
+    }
+    env.update(LITELLM_TELEMETRY="False", LITELLM_LOG="ERROR")
+    port = free_port()
+    proc = start(
+        [str(LITELLM), "--config", str(work / "litellm.yaml"), "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        cwd=work,
+    )
+    wait_ready(f"http://127.0.0.1:{port}/health/liveliness", proc)
+    # the first request is slow (lazy imports): warm it up
+    httpx.post(
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+        timeout=120,
+        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "warm"}]},
+    )
+    return proc, port
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--connections", type=int, nargs="+", default=[1, 100])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--skip-litellm", action="store_true")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    work = Path(tempfile.mkdtemp(prefix="aiposture-gw-bench-"))
+    up_port = free_port()
+    upstream = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "gateway_bench:fake_upstream",
+            "--port",
+            str(up_port),
+            "--http",
+            "httptools",
+            "--loop",
+            "uvloop",
+            "--log-level",
+            "error",
+            "--no-access-log",
+        ],
+        cwd=ROOT / "benchmarks",
+    )
+    procs = [upstream]
+    try:
+        wait_ready(f"http://127.0.0.1:{up_port}/", upstream)
+        gw, gw_port, key = setup_gateway(work, up_port, args.workers)
+        procs.append(gw)
+        targets = [
+            ("direct", f"http://127.0.0.1:{up_port}", "sk-none"),
+            ("aiposture", f"http://127.0.0.1:{gw_port}", key),
+        ]
+        lite = None if args.skip_litellm else setup_litellm(work, up_port)
+        if lite:
+            procs.append(lite[0])
+            targets.append(("litellm", f"http://127.0.0.1:{lite[1]}", "sk-none"))
+        for warm_base, _, warm_key in [(t[1], None, t[2]) for t in targets]:
+            run_wrk(warm_base, "/v1/chat/completions", warm_key, False, 10, 3, work)
+        rows = []
+        for stream in (False, True):
+            for conns in args.connections:
+                results = {
+                    name: run_wrk(base, "/v1/chat/completions", k, stream, conns, args.duration, work)
+                    for name, base, k in targets
+                }
+                rows.append((stream, conns, results))
+        print_table(rows, args)
+    finally:
+        for proc in reversed(procs):
+            stop(proc)
+
+
+def print_table(rows, args) -> None:
+    print(
+        f"gateway workers: {args.workers}; wrk {args.duration}s per cell; 1 KB prompts; "
+        f"load avg at end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print("| mode | clients | target | requests/s | p50 ms | p99 ms | added p50 ms | added p99 ms "
+          "| non-2xx/errors |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for stream, conns, results in rows:
+        direct = results["direct"]
+        for name, r in results.items():
+            added = (
+                "" if name == "direct" else f"{r['p50'] - direct['p50']:.2f} | {r['p99'] - direct['p99']:.2f}"
+            )
+            if name == "direct":
+                added = "- | -"
+            errs = f"{r['non2xx']}" + (f" / {r['errors']}" if r["errors"] else "")
+            print(
+                f"| {'stream' if stream else 'json'} | {conns} | {name} | {r['rps']:,.0f} | {r['p50']:.2f} | "
+                f"{r['p99']:.2f} | {added} | {errs} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
