@@ -91,7 +91,6 @@ def _gateway(gw_path: Path | None, policy_path: Path | None, notes: list[str]) -
     retention = policy.get("retention_days") or ((gw or {}).get("audit") or {}).get("retention_days")
     approvals = policy.get("approvals") if isinstance(policy.get("approvals"), dict) else {}
     tools = approvals.get("tools") if isinstance(approvals.get("tools"), list) else []
-    upstreams = (gw or {}).get("upstreams") or []
     normalised = {
         "content_logging": logging,
         "injection_action": _detector_action(apps),
@@ -110,7 +109,7 @@ def _gateway(gw_path: Path | None, policy_path: Path | None, notes: list[str]) -
         retention_days=int(retention)
         if isinstance(retention, int | float | str) and str(retention).isdigit()
         else None,
-        base_urls=frozenset(str(u.get("public_url", "")) for u in upstreams if isinstance(u, dict)) - {""},
+        base_urls=frozenset(str((gw or {}).get(k) or "") for k in ("public_url", "url", "base_url")) - {""},
     )
 
 

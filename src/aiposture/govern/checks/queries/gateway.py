@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiposture.govern.apps import apps_of_asset
 from aiposture.govern.checks.model import Outcome, Status
 from aiposture.govern.evidence import PostureContext
 
@@ -16,13 +17,16 @@ def _norm(name: str) -> str:
 
 
 def _app_covered(app: str, ctx: PostureContext) -> bool:
+    """The policy names the app (or a principal of that name), or one of the app's
+    assets says it goes through the gateway (`via_gateway`, or a URL under the
+    gateway's public URL)."""
     gw = ctx.evidence.gateway
     assert gw is not None
     short = _norm(app.rsplit("/", 1)[-1])
-    if any(short == _norm(g) or short in _norm(g) for g in gw.apps):
+    if any(short == _norm(g) for g in gw.apps):
         return True
     for asset in ctx.result.assets:
-        if asset.properties.get("app") not in (None, app) and ctx.app is None:
+        if app not in apps_of_asset(asset):
             continue
         if asset.properties.get("via_gateway") is True:
             return True
