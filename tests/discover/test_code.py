@@ -307,3 +307,20 @@ def test_wants(rel: str, wanted: bool) -> None:
     name = rel.rsplit("/", 1)[-1]
     suffix = "." + name.rsplit(".", 1)[-1].lower()
     assert SCANNER.wants(rel, name, suffix) is wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from google import genai\n", {"google-genai"}),
+        ("from google import (\n    genai,\n    auth,\n)\n", {"google-genai"}),
+        ("from google.cloud import aiplatform\n", {"google-cloud-aiplatform"}),
+        ("import os, sys as system, openai\n", {"openai"}),
+        ("from . import openai\nfrom .openai import x\n", set()),
+        ("    import anthropic  # lazy\n", {"anthropic"}),
+        ("# import openai\nx = 'import openai'\n", set()),
+    ],
+)
+def test_python_import_shapes(tmp_path, text: str, expected: set[str]) -> None:
+    out = scan(SCANNER, tmp_path, "i.py", text)
+    assert names(out) == expected

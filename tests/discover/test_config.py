@@ -8,10 +8,15 @@ import json
 import pytest
 from source_fixtures import ANTHROPIC_KEY, HF_TOKEN, OPENAI_KEY, assert_no_clear_secret, names, scan
 
+from aiposture.discover.catalogue import load_data_yaml
 from aiposture.discover.config import ConfigScanner
-from aiposture.discover.endpoints import endpoint_matcher, is_local_host
+from aiposture.discover.endpoints import EndpointKnowledge, endpoint_matcher, is_local_host
 
 SCANNER = ConfigScanner()
+
+
+def endpoint_matcher_rules() -> list:
+    return EndpointKnowledge.model_validate(load_data_yaml("endpoints.yaml")).hosts
 
 ENV = f"""# Contoso chat
 OPENAI_API_KEY={OPENAI_KEY}
@@ -235,3 +240,9 @@ def test_one_huge_line_of_keywords_is_bounded(tmp_path) -> None:
     text = '{"x": [' + ",".join(['{"model": "gpt-4o", "kind": "Deployment"}'] * 50_000) + "]}"
     out = scan(SCANNER, tmp_path, "big.json", text)
     assert names(out) == {"gpt-4o"}
+
+
+@pytest.mark.parametrize("rule", endpoint_matcher_rules(), ids=lambda r: r.example)
+def test_every_host_rule_finds_its_example(rule) -> None:
+    refs = list(endpoint_matcher().find_urls(f"base: https://{rule.example}/v1\n"))
+    assert [(ref.host, ref.provider) for ref in refs] == [(rule.example, rule.provider)]

@@ -38,6 +38,7 @@ class HostRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     provider: str
     pattern: str
+    example: str  # a host the pattern matches (checked by the endpoint test)
 
     @field_validator("pattern")
     @classmethod

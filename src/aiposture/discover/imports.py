@@ -41,9 +41,9 @@ KEYWORD: dict[str, tuple[str, ...]] = {
 }
 
 _PATTERNS: dict[str, str] = {
-    # `from X import a, b` (groups 1, 3) or `import a.b as c, d` (group 2)
-    "python": (r"(?m)^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import[ \t(]*([^\n#;]{0,500})"
-               r"|import[ \t]+([^\n#;]{1,500}))"),
+    # `from X import (a,\n b)` (groups 1, 2), `from X import a, b` (1, 3), `import a.b as c, d` (4)
+    "python": (r"(?m)^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import[ \t]*"
+               r"(?:\(([^)]{0,1000})\)|([^\n#;(]{0,500}))|import[ \t]+([^\n#;]{1,500}))"),
     "javascript": r"""\b(?:from|import|require)\s*\(?\s*['"`]([^'"`\s]{1,200})['"`]""",
     "java": r"(?m)^[ \t]*import[ \t]+(?:static[ \t]+)?([A-Za-z_][\w.]*)",
     "csharp": (r"(?m)^[ \t]*(?:global[ \t]+)?using[ \t]+(?:static[ \t]+)?(?:\w+[ \t]*=[ \t]*)?"
@@ -67,7 +67,7 @@ def _python_names(rest: str) -> Iterator[tuple[str, int]]:
     """Modules of `import a.b as c, d` (offsets relative to `rest`)."""
     pos = 0
     for part in rest.split(","):
-        name = part.strip().split(" ")[0].split("\t")[0].strip("()")
+        name = part.split()[0].strip("()") if part.split() else ""
         if name and (name[0].isalpha() or name[0] == "_"):
             yield name, pos
         pos += len(part) + 1
@@ -78,13 +78,13 @@ def _python(match: re2._Match) -> Iterator[tuple[str, int]]:
     package or a sub-module imported by name."""
     if match.group(1):
         module, offset = match.group(1), match.start(1)
-        for name, _ in _python_names(match.group(2) or ""):
+        for name, _ in _python_names(match.group(2) or match.group(3) or ""):
             if name != "*":
                 yield f"{module}.{name}", offset
         yield module, offset
     else:
-        for name, rel in _python_names(match.group(3)):
-            yield name, match.start(3) + rel
+        for name, rel in _python_names(match.group(4)):
+            yield name, match.start(4) + rel
 
 
 def _single(match: re2._Match) -> Iterator[tuple[str, int]]:
