@@ -1,42 +1,28 @@
 """Model files in the estate: every weight file becomes a `model-file` asset with its
-size, format and SHA-256, and is put through the static model scanner
+size, format and SHA-256, after going through the static model scanner
 (`aiposture.discover.models`), whose unsafe/suspicious verdicts become findings.
 Files are streamed, never loaded: a 10 GB checkpoint costs a hash pass, not 10 GB."""
 
 from __future__ import annotations
 
-import hashlib
-
+from aiposture.discover import models as model_scanner
 from aiposture.discover.base import ScanOutput, SourceFile
 from aiposture.model import Asset
 
+# What discovery treats as a model file, by name (routing must not open files). `models
+# scan` goes further and recognises models by content whatever they are called.
 MODEL_SUFFIXES = frozenset({
-    ".safetensors", ".gguf", ".ggml", ".onnx", ".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle",
-    ".joblib", ".h5", ".hdf5", ".keras", ".npy", ".npz", ".tflite", ".mlmodel", ".pb", ".msgpack",
+    ".safetensors", ".gguf", ".ggml", ".onnx", ".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".dill",
+    ".joblib", ".h5", ".hdf5", ".keras", ".npy", ".npz", ".tflite", ".mlmodel", ".pb",
 })
-# `.bin` and `.pb` are also used for much that is not a model; only these names count.
-_AMBIGUOUS = {".bin": ("pytorch_model", "model", "adapter_model", "weights", "ggml"), ".pb": ("saved_model",)}
-_FORMAT_BY_SUFFIX = {
-    ".safetensors": "safetensors", ".gguf": "gguf", ".ggml": "ggml", ".onnx": "onnx", ".pt": "pytorch",
-    ".pth": "pytorch", ".bin": "pytorch", ".ckpt": "pytorch", ".pkl": "pickle", ".pickle": "pickle",
-    ".joblib": "joblib", ".h5": "hdf5", ".hdf5": "hdf5", ".keras": "keras", ".npy": "numpy",
-    ".npz": "numpy", ".tflite": "tflite", ".mlmodel": "coreml", ".pb": "tensorflow", ".msgpack": "flax",
-}
-CHUNK = 1 << 20
-
-
-def _hash_file(path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+# `.bin` and `.pb` also name much that is not a model; only these stems count as models.
+_AMBIGUOUS = {".bin": ("pytorch_model", "model", "adapter_model", "weights", "ggml", "consolidated"),
+              ".pb": ("saved_model",)}
 
 
 class ModelFileScanner:
     name = "model-files"
-    streams = True  # sees files of any size: it reads them in chunks
+    streams = True  # sees files of any size: the model scanner reads in bounded chunks
 
     def wants(self, rel: str, name: str, suffix: str) -> bool:
         if suffix not in MODEL_SUFFIXES:
@@ -45,24 +31,12 @@ class ModelFileScanner:
         return prefixes is None or name.lower().startswith(prefixes)
 
     def scan(self, source: SourceFile, out: ScanOutput) -> None:
-        try:
-            from aiposture.discover import models as model_scanner
-        except ImportError:  # the static scanner is an optional part of a partial install
-            model_scanner = None
-        asset_scope = source.rel
-        if model_scanner is None:
-            sha256, size = _hash_file(source.path)
-            fmt, verdict, findings_of = _FORMAT_BY_SUFFIX.get(source.suffix, "unknown"), None, None
-        else:
-            report = model_scanner.scan_file(source.path)
-            sha256, size, fmt, verdict = report.sha256, report.size, report.format, report.verdict
-            findings_of = report
-        asset = Asset.make(
-            "model-file", source.name, asset_scope, locations=[source.loc()],
-            properties={"format": fmt, "sha256": sha256, "size": size,
-                        **({"verdict": verdict} if verdict else {})},
-        )
-        out.asset(asset)
-        if findings_of is not None:
-            for finding in model_scanner.report_to_findings(findings_of, asset.id):
-                out.finding(finding)
+        report = model_scanner.scan_file(source.path)
+        properties = {"format": report.format, "sha256": report.sha256, "size": report.size,
+                      "verdict": report.verdict}
+        if report.signed is not None:
+            properties["signed"] = report.signed
+        asset = out.asset(Asset.make("model-file", source.name, source.rel, locations=[source.loc()],
+                                     properties=properties))
+        for finding in model_scanner.report_to_findings(report, asset.id, display_path=source.rel):
+            out.finding(finding)
