@@ -38,13 +38,16 @@ class Registry:
     def __init__(self, kind: str, builtins: Iterable[str]) -> None:
         self.kind = kind
         self._builtins = tuple(builtins)
+        self._classes: dict[str, type] | None = None
 
     @property
     def group(self) -> str:
         return f"aiposture.redteam.{self.kind}"
 
     def classes(self) -> dict[str, type]:
-        return dict(_load_all(self.kind, self._builtins, self.group))
+        if self._classes is None:
+            self._classes = dict(_load_all(self.kind, self._builtins, self.group))
+        return self._classes
 
     def names(self) -> list[str]:
         return sorted(self.classes())

@@ -18,6 +18,7 @@ import base64
 import binascii
 import codecs
 import json
+from functools import cache
 from typing import Any
 
 from aiposture.redteam.converters.base import converter_data
@@ -129,9 +130,15 @@ ECHO_ASKS = (
 )
 
 
+@cache
+def _deconfuse_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {ord(v): k for k, v in converter_data()["confusables"].items()}
+    table.update({ord(z): None for z in ZERO_WIDTH})
+    return table
+
+
 def _deconfuse(text: str) -> str:
-    table = {v: k for k, v in converter_data()["confusables"].items()}
-    return "".join(table.get(ch, ch) for ch in text if ch not in ZERO_WIDTH)
+    return text.translate(_deconfuse_table())
 
 
 def _decode_payload(text: str) -> str:

@@ -61,6 +61,9 @@ class RunReport(BaseModel):
     attempts: list[AttemptResult] = Field(default_factory=list)
     gate: list[str] = Field(default_factory=list)
 
+    def __repr__(self) -> str:  # asyncio may repr a finished task's result: keep it short
+        return f"RunReport({self.run_id!r}, {len(self.attempts)} attempts, asr={self.asr:.3f})"
+
     @property
     def duration_s(self) -> float:
         return (self.finished - self.started).total_seconds()

@@ -4,6 +4,7 @@ a per-request timeout, and the mapping of transport failures to TargetError
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import httpx
@@ -11,18 +12,40 @@ import httpx
 from aiposture.redteam.model import TargetReply
 from aiposture.redteam.targets.base import RETRYABLE_STATUS, TargetError
 
+PER_SHARD = 2
+
+
+class ShardedClient:
+    """Several small httpx.AsyncClient pools used round robin. httpcore's pool does
+    work linear in its size for every request (it polls each idle connection), so one
+    pool of 32 connections serves fewer requests per second than one connection does;
+    shards of two keep that cost flat as concurrency grows (benchmarks/redteam_bench.py)."""
+
+    def __init__(self, timeout: float, concurrency: int, headers: dict[str, str]) -> None:
+        shards = max(1, min(64, -(-concurrency // PER_SHARD)))
+        limits = httpx.Limits(max_connections=PER_SHARD, max_keepalive_connections=PER_SHARD)
+        self.clients = [
+            httpx.AsyncClient(timeout=httpx.Timeout(timeout), limits=limits, headers=headers, trust_env=False)
+            for _ in range(shards)
+        ]
+        self._next = itertools.cycle(self.clients)
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return await next(self._next).request(method, url, **kwargs)
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            await client.aclose()
+
 
 def make_client(
     timeout: float, concurrency: int = 32, headers: dict[str, str] | None = None
-) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=max(concurrency, 1), max_keepalive_connections=max(concurrency, 1))
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout), limits=limits, headers=headers or {}, trust_env=False
-    )
+) -> ShardedClient:
+    return ShardedClient(timeout, concurrency, headers or {})
 
 
 async def post_json(
-    client: httpx.AsyncClient,
+    client: ShardedClient,
     url: str,
     body: Any,
     *,
