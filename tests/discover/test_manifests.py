@@ -295,6 +295,8 @@ XXE = """<?xml version="1.0"?>
         ("App.csproj", XXE, "DOCTYPE"),
         ("App.csproj", "<Project><PackageReference Include='&undefined;'/></Project>", "invalid XML"),
         ("go.mod", "just words\n", "go.mod"),
+        ("pyproject.toml", "a = " + "[" * 100_000, "TOML"),
+        ("Pipfile.lock", "[" * 100_000, "JSON"),
     ],
 )
 def test_malformed_manifests_raise(tmp_path, rel: str, content: str, message: str) -> None:
@@ -344,3 +346,11 @@ def test_wants(rel: str, wanted: bool) -> None:
     name = rel.rsplit("/", 1)[-1]
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     assert SCANNER.wants(rel, name, suffix) is wanted
+
+
+def test_deep_xml_is_parsed_without_recursion(tmp_path) -> None:
+    deep = "<a>" * 50_000 + "</a>" * 50_000
+    text = (f"<project><x>{deep}</x><dependencies><dependency><groupId>com.openai</groupId>"
+            "<artifactId>openai-java</artifactId><version>0.8.0</version></dependency></dependencies></project>")
+    out = scan(SCANNER, tmp_path, "pom.xml", text)
+    assert [(a.name, a.version) for a in out.assets] == [("com.openai:openai-java", "0.8.0")]

@@ -23,6 +23,8 @@ def _toml(text: str, kind: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise MalformedInput(f"{kind}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedInput(f"{kind}: TOML nested too deep") from exc
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -108,6 +110,8 @@ def pipfile_lock(text: str) -> Iterator[Dependency]:
         data = json.loads(text)
     except ValueError as exc:
         raise MalformedInput(f"Pipfile.lock: invalid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise MalformedInput("Pipfile.lock: JSON nested too deep") from exc
     if not isinstance(data, dict):
         raise MalformedInput("Pipfile.lock: not a JSON object")
     for section in ("default", "develop"):
