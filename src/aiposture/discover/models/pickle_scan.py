@@ -367,6 +367,8 @@ class PickleMachine:
 
     def _fast_run(self, i: int, e: int, memoized: int) -> None:
         self.ops += (e - i) >> 2
+        if self.ops > self.limits.max_ops:
+            raise LimitReached(f"more than {self.limits.max_ops} opcodes in one pickle")
         if memoized:
             first = self.memo_dense
             self.memo_dense += memoized
