@@ -27,7 +27,6 @@ from cyclonedx.model.service import Service
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output.json import JsonV1Dot6
 from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
 from packageurl import PackageURL
 
 from aiposture import __version__
@@ -169,6 +168,10 @@ class CycloneDxWriter:
             if asset is not None and asset.kind in ("model", "model-file"):
                 component["modelCard"] = _model_card(asset)
         text = json.dumps(document, indent=2)
+        # Imported here: the validator pulls in jsonschema's format checkers, which cost
+        # seconds at start-up that every other command would pay for nothing.
+        from cyclonedx.validation.json import JsonStrictValidator
+
         error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
         if error is not None:
             raise BomValidationError(f"generated BOM is not valid CycloneDX 1.6: {error}")
