@@ -26,8 +26,8 @@ def test_bom_is_valid_and_maps_every_kind(estate_result):
     assert components["LangChain4j"]["purl"] == "pkg:maven/dev.langchain4j/langchain4j@0.36.2"
     assert components["LangChain4j"]["type"] == "framework"
     assert components["Ollama"]["purl"] == "pkg:golang/github.com/ollama/ollama"
-    assert [o["location"] for o in components["OpenAI"]["evidence"]["occurrences"]] == [
-        "app/requirements.txt", "app/app.py"]
+    assert sorted(o["location"] for o in components["OpenAI"]["evidence"]["occurrences"]) == [
+        "app/app.py", "app/requirements.txt"]
 
     assert components["gpt-4o"]["type"] == "machine-learning-model"
     assert components["gpt-4o"]["modelCard"]["properties"][0] == {"name": "aiposture:provider", "value": "openai"}
