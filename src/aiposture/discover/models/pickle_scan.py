@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import codecs
 import pickletools
-import re
 import struct
 from bisect import bisect_right
 from collections.abc import Callable
@@ -182,10 +181,6 @@ for _c in b"N\x88\x89])}\x8f(aelt\x85\x86\x87dsu\x90\x91":
     _TOKLEN[_c] = 1
 for _c, _n in ((b"K", 2), (b"M", 3), (b"J", 5), (b"G", 9), (b"\x95", 9), (b"h", 2), (b"j", 5)):
     _TOKLEN[_c[0]] = _n
-_FIXED_RUN = re.compile(
-    rb"(?:[N\x88\x89\]\)\}\x8f\(aelt\x85\x86\x87dsu\x90\x91]|K.|M..|J....|G.{8}|\x95.{8}|h.|j....)+",
-    re.DOTALL,
-)
 _TOKLEN[0x94] = _T_MEMOIZE
 _TOKLEN[0x8C] = _T_SHORT_STR
 _TOKLEN[0x43] = _T_SHORT_BYTES
@@ -586,15 +581,13 @@ def _scan_run(buf: bytes, i: int, memo: int) -> tuple[int, int]:  # noqa: C901 -
     memo entries it stores. Memo stores must use the next sequential key."""
     n = len(buf)
     toklen = _TOKLEN
-    fixed_run = _FIXED_RUN.match
     first_memo = memo
     while i < n:
         t = toklen[buf[i]]
         if t > 0:
-            m = fixed_run(buf, i)
-            if m is None:  # a token cut by the end of the buffer
+            if i + t > n:
                 break
-            i = m.end()
+            i += t
         elif t == _T_MEMOIZE:
             memo += 1
             i += 1
