@@ -45,6 +45,8 @@ class AuditDB:
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
         else:
             self.engine = store.engine
+        self.mark = "?" if self.dialect == "sqlite" else "%s"  # the driver's placeholder
+        self.last_checkpoint: tuple[int, str] | None = None  # cached by the writer
 
     @contextmanager
     def locked(self) -> Iterator[Connection]:

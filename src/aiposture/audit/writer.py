@@ -16,18 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from aiposture.audit.chain import GENESIS, chain_hash, detectors_of, event_body, utc_now_text
 from aiposture.audit.db import AuditDB
 from aiposture.audit.signing import Signer
 from aiposture.errors import StoreError
 
-_INSERT = text(
-    "INSERT INTO audit_events (seq, time, principal, end_user, app, model, direction, action, detectors, "
-    "body, hash_prev, hash) VALUES (:seq, :time, :principal, :end_user, :app, :model, :direction, :action, "
-    ":detectors, :body, :hash_prev, :hash)"
-)
+_COLUMNS = "seq, time, principal, end_user, app, model, direction, action, detectors, body, hash_prev, hash"
 
 
 @dataclass
@@ -40,11 +36,17 @@ class WriterSettings:
 def append_batch(
     db: AuditDB, signer: Signer, records: list[dict[str, Any]], settings: WriterSettings | None = None
 ) -> list[int]:
-    """Append records to the chain in one locked transaction; return their seqs."""
+    """Append records to the chain in one locked transaction; return their seqs.
+    Statements go to the driver directly (`exec_driver_sql`, executemany on tuples):
+    at thousands of events a second, SQLAlchemy's per-row parameter handling would
+    cost more than hashing."""
     settings = settings or WriterSettings()
+    mark = db.mark
     with db.locked() as conn:
-        head = db.seal(conn, "head")
-        seq, prev = (head["seq"], head["hash"]) if head else (0, GENESIS)
+        head = conn.exec_driver_sql(
+            f"SELECT seq, hash FROM audit_seals WHERE kind = {mark} ORDER BY seq DESC LIMIT 1", ("head",)
+        ).first()
+        seq, prev = (head[0], head[1]) if head else (0, GENESIS)
         rows, seqs = [], []
         for record in records:
             seq += 1
@@ -52,38 +54,42 @@ def append_batch(
             digest = chain_hash(prev, body)
             verdict = record.get("verdict") or {}
             rows.append(
-                {
-                    "seq": seq,
-                    "time": record.get("time") or utc_now_text(),
-                    "principal": record.get("principal"),
-                    "end_user": record.get("end_user"),
-                    "app": record.get("app"),
-                    "model": record.get("model"),
-                    "direction": record.get("direction"),
-                    "action": verdict.get("action"),
-                    "detectors": detectors_of(record),
-                    "body": body,
-                    "hash_prev": prev,
-                    "hash": digest,
-                }
+                (
+                    seq,
+                    record.get("time") or utc_now_text(),
+                    record.get("principal"),
+                    record.get("end_user"),
+                    record.get("app"),
+                    record.get("model"),
+                    record.get("direction"),
+                    verdict.get("action"),
+                    detectors_of(record),
+                    body,
+                    prev,
+                    digest,
+                )
             )
             seqs.append(seq)
             prev = digest
-        conn.execute(_INSERT, rows)
+        conn.exec_driver_sql(f"INSERT INTO audit_events ({_COLUMNS}) VALUES ({', '.join([mark] * 12)})", rows)
         now = utc_now_text()
-        _write_seal(conn, signer, "head", seq, prev, now, replace=True)
+        _write_seal(conn, db, signer, "head", seq, prev, now, replace=True)
         if _checkpoint_due(db, conn, seq, settings):
-            _write_seal(conn, signer, "checkpoint", seq, prev, now, replace=False)
+            _write_seal(conn, db, signer, "checkpoint", seq, prev, now, replace=False)
+            db.last_checkpoint = (seq, now)
     return seqs
 
 
 def _checkpoint_due(db: AuditDB, conn: Connection, seq: int, settings: WriterSettings) -> bool:
-    last = db.seal(conn, "checkpoint")
-    if last is None:
+    """Due every `checkpoint_every` events or `checkpoint_seconds`. The last checkpoint
+    is cached per process; another worker's newer one only makes ours come early."""
+    if db.last_checkpoint is None:
+        last = db.seal(conn, "checkpoint")
+        db.last_checkpoint = (last["seq"], last["time"]) if last else (0, "")
+    last_seq, last_time = db.last_checkpoint
+    if not last_time or seq - last_seq >= settings.checkpoint_every:
         return True
-    if seq - last["seq"] >= settings.checkpoint_every:
-        return True
-    return _age_seconds(last["time"]) >= settings.checkpoint_seconds
+    return _age_seconds(last_time) >= settings.checkpoint_seconds
 
 
 def _age_seconds(when: str) -> float:
@@ -92,23 +98,15 @@ def _age_seconds(when: str) -> float:
 
 
 def _write_seal(
-    conn: Connection, signer: Signer, kind: str, seq: int, digest: str, when: str, replace: bool
+    conn: Connection, db: AuditDB, signer: Signer, kind: str, seq: int, digest: str, when: str, replace: bool
 ) -> None:
+    mark = db.mark
     if replace:
-        conn.execute(text("DELETE FROM audit_seals WHERE kind = :k"), {"k": kind})
-    conn.execute(
-        text(
-            "INSERT INTO audit_seals (kind, seq, hash, time, key_id, signature) "
-            "VALUES (:kind, :seq, :hash, :time, :key_id, :sig)"
-        ),
-        {
-            "kind": kind,
-            "seq": seq,
-            "hash": digest,
-            "time": when,
-            "key_id": signer.key_id,
-            "sig": signer.sign(kind, seq, digest, when),
-        },
+        conn.exec_driver_sql(f"DELETE FROM audit_seals WHERE kind = {mark}", (kind,))
+    conn.exec_driver_sql(
+        "INSERT INTO audit_seals (kind, seq, hash, time, key_id, signature) "
+        f"VALUES ({', '.join([mark] * 6)})",
+        (kind, seq, digest, when, signer.key_id, signer.sign(kind, seq, digest, when)),
     )
 
 
