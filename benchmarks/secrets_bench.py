@@ -143,10 +143,10 @@ def run_ours(rows: list[dict]) -> tuple[dict, float]:
     det = SecretsDetector()
     det.detect("warm up ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d")
     spent = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
+    for _ in range(3):  # CPU time, like the peer's runner
+        t0 = time.process_time()
         found = [det.detect(row["text"]) for row in rows]
-        spent = min(spent, time.perf_counter() - t0)
+        spent = min(spent, time.process_time() - t0)
     return {row["id"]: dets for row, dets in zip(rows, found, strict=True)}, spent
 
 
@@ -198,7 +198,7 @@ def main() -> None:
     print(f"| extra or mistyped detections in positive texts | {wrong} | n/a |")
     chars = sum(len(r["text"].encode()) for r in rows)
     print(f"| throughput, MB/s (one core) | {chars / t_ours / 1e6:.2f} | {chars / t_theirs / 1e6:.3f} |")
-    print(f"| time for {len(rows)} texts, s | {t_ours:.3f} | {t_theirs:.2f} |")
+    print(f"| CPU time for {len(rows)} texts, s | {t_ours:.3f} | {t_theirs:.2f} |")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Each text is written to its own file and scanned with `SecretsCollection.scan_file`
 under the default settings (all plugins, default filters) — the way the tool is used.
 Writes {"id", "findings": [{"type", "line"}]} per input and, last,
-{"_timing": seconds spent in scan_file (file read included), "_chars": characters}.
+{"_timing": CPU seconds spent in scan_file (file read included), "_chars": characters}.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def main() -> None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(row["text"])
             collection = SecretsCollection()
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             collection.scan_file(path)
-            spent += time.perf_counter() - t0
+            spent += time.process_time() - t0
             chars += len(row["text"])
             findings = [{"type": s.type, "line": s.line_number} for secrets in collection.data.values()
                         for s in secrets]
