@@ -25,6 +25,10 @@ from aiposture.model import Detection, Direction, mask_secret
 
 _SET_OPTIONS = re2.Options()
 _SET_OPTIONS.max_mem = 256 << 20  # a Set never falls back to the NFA: give its DFA room
+# Counted repetitions ({20,74}) make large programs; with RE2's default 8 MiB the DFA
+# runs out of memory, falls back to the slow NFA and logs an error per search.
+_REGEX_OPTIONS = re2.Options()
+_REGEX_OPTIONS.max_mem = 64 << 20
 
 
 def shannon_entropy(value: str) -> float:
@@ -65,7 +69,7 @@ class PatternDetector:
                 kw = keyword_cache.setdefault(rule.id, _keywords(rule.context.keywords))
             checksum = get_checksum(rule.checksum) if rule.checksum else None
             for spec in rule.patterns:
-                regex = re2.compile(spec.regex)
+                regex = re2.compile(spec.regex, _REGEX_OPTIONS)
                 group = spec.group if isinstance(spec.group, int) else regex.groupindex[spec.group]
                 self._set.Add(spec.regex)
                 self._entries.append(_Entry(rule, spec, regex, group, kw, checksum))

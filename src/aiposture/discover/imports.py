@@ -53,9 +53,15 @@ _PATTERNS: dict[str, str] = {
 _GO_BLOCK_ITEM = r'"([^"\n]{1,300})"'
 
 
+# Counted repeats ({0,1000}) need more than RE2's default 8 MiB of DFA memory; without it
+# RE2 falls back to its slow NFA and logs an error on every search.
+_OPTIONS = re2.Options()
+_OPTIONS.max_mem = 64 << 20
+
+
 @cache
 def _compiled(language: str) -> re2._Regexp:
-    return re2.compile(_PATTERNS[language])
+    return re2.compile(_PATTERNS[language], _OPTIONS)
 
 
 @cache

@@ -24,9 +24,11 @@ Reference = Literal["model-id", "deployment"]
 
 # name = "value" | name: 'value' | .name("value") | Name: aws.String("value")  (Go, C# named args)
 _KEYWORD = (
-    r"""(?:\b|\.)(\w{0,40}(?:model|Model|MODEL|deployment|Deployment|DEPLOYMENT)\w{0,30})['"]?"""
+    r"""(?:\b|\.)([A-Za-z0-9_]{0,40}(?:model|Model|MODEL|deployment|Deployment|DEPLOYMENT)[A-Za-z0-9_]{0,30})['"]?"""
     r"""\s*(?:[:=]\s*(?:[\w.]+\(\s*)?|\(\s*)['"`]([^'"`\n\\]{1,200})['"`]"""
 )
+_OPTIONS = re2.Options()
+_OPTIONS.max_mem = 64 << 20
 _CALL_TEMPLATE = r"""\b({names})\s*\(\s*['"`]([^'"`\n\\]{{1,200}})['"`]"""
 
 
@@ -86,7 +88,9 @@ class ModelMatcher:
     def __init__(self, knowledge: ModelKnowledge) -> None:
         self.arguments = {a.name.lower(): a for a in knowledge.arguments}
         self.calls = {c.name: c for c in knowledge.calls}
-        self.keyword = re2.compile(_KEYWORD)
+        # Identifiers are matched as ASCII: Unicode \w in counted repeats makes a program
+        # too big for RE2's default DFA budget (it would fall back to the NFA and log).
+        self.keyword = re2.compile(_KEYWORD, _OPTIONS)
         names = "|".join(sorted(self.calls, key=len, reverse=True))
         self.call = re2.compile(_CALL_TEMPLATE.format(names=names))
         self.reject = [re2.compile(p) for p in knowledge.reject]
