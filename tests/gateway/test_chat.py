@@ -368,3 +368,27 @@ def test_policy_hot_reload(gateway):
     with pytest.raises(openai.PermissionDeniedError, match="tightened"):  # last good policy kept
         client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
     assert "not valid YAML" in httpx.get(f"{gw.server.url}/healthz").json()["policy_error"]
+
+
+def test_approved_model_registry(gateway, tmp_path):
+    registry = tmp_path / "approved.yaml"
+    registry.write_text(
+        "approved_models:\n  - {name: 'gpt-4o*', provider: openai}\n  - {name: 'claude-3-5-*'}\n"
+    )
+    gw = gateway(policy={"id": "reg", "approved_registry": str(registry)})
+    client = gw.openai(gw.key())
+    client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    with pytest.raises(openai.PermissionDeniedError) as info:
+        client.chat.completions.create(model="gpt-3.5-turbo", messages=[{"role": "user", "content": "hi"}])
+    assert info.value.body["code"] == "model_not_approved"
+    assert info.value.body["policy"] == "reg/approved_registry"
+
+
+def test_policy_with_missing_registry_is_refused(tmp_path):
+    from aiposture.errors import InputError
+    from aiposture.gateway.config import PolicyHolder
+
+    path = tmp_path / "policy.yaml"
+    path.write_text("id: x\napproved_registry: nowhere.yaml\n")
+    with pytest.raises(InputError, match="approved-model registry"):
+        PolicyHolder(path)

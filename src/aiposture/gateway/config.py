@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from aiposture.discover.models.approval import ApprovedModels
 from aiposture.errors import InputError
 
 SENSITIVITY = ("public", "internal", "confidential", "restricted")
@@ -106,6 +107,7 @@ class AppPolicy(_Strict):
 class Policy(_Strict):
     id: str = "default"
     approved_models: list[str] | None = None  # None: every model an upstream serves
+    approved_registry: Path | None = None  # the approved-model registry (docs/models.md)
     principals: dict[str, PrincipalPolicy] = Field(default_factory=dict)
     apps: dict[str, AppPolicy] = Field(default_factory=dict)
     sensitivity: dict[str, Sensitivity] = Field(
@@ -126,12 +128,31 @@ class Policy(_Strict):
     def for_app(self, name: str) -> AppPolicy:
         return self.apps.get(name) or self.apps.get("*") or AppPolicy()
 
+    _registry: ApprovedModels | None = PrivateAttr(default=None)
+
+    def load_registry(self, base: Path | None) -> Policy:
+        """Read `approved_registry` (relative to the policy file's folder)."""
+        if self.approved_registry is not None:
+            path = self.approved_registry
+            if base is not None and not path.is_absolute():
+                path = base / path
+            self._registry = ApprovedModels.load(path)
+        return self
+
     def model_allowed(self, principal: str, model: str) -> bool:
+        """The principal's allow-list and the policy's `approved_models` globs."""
         allowed = self.for_principal(principal).models
         if not any(fnmatch.fnmatchcase(model, p) for p in allowed):
             return False
         approved = self.approved_models
         return approved is None or any(fnmatch.fnmatchcase(model, p) for p in approved)
+
+    def registry_allows(self, model: str, upstream: Upstream) -> bool:
+        """The approved-model registry, when configured: the model by name, with the
+        upstream's kind or name as its provider."""
+        if self._registry is None:
+            return True
+        return any(self._registry.is_approved(name=model, provider=p) for p in (upstream.kind, upstream.name))
 
     def external_limit(self, app: AppPolicy) -> Sensitivity | None:
         if app.max_sensitivity_external:
@@ -180,7 +201,7 @@ class PolicyHolder:
             return None
 
     def _load(self) -> Policy:
-        return _validate(Policy, _read_yaml(self.path), self.path)
+        return _validate(Policy, _read_yaml(self.path), self.path).load_registry(Path(self.path).parent)
 
     @property
     def policy(self) -> Policy:

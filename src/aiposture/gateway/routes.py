@@ -88,6 +88,13 @@ async def _forward(
             "model_not_found",
             "model",
         )
+    if not policy.registry_allows(model, upstream):
+        raise forbidden(
+            f"model {model!r} is not in the approved-model registry of policy {policy.id}",
+            "model_not_approved",
+            policy=f"{policy.id}/approved_registry",
+            param="model",
+        )
     ctx.upstream = upstream.name
     url, headers = build_request(upstream, kind, model, request.headers)
     if path_model and kind != "anthropic":
