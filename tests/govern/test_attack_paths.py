@@ -3,8 +3,10 @@ determinism and the bounds on enumeration."""
 
 from __future__ import annotations
 
+import pytest
 from govern_estates import asset, finding, scan
 
+from aiposture.govern.apps import app_of_path
 from aiposture.govern.attack_graph import build_graph
 from aiposture.govern.attack_paths import analyse, path_findings
 from aiposture.govern.knowledge import is_privileged_tool, knowledge
@@ -109,3 +111,22 @@ def test_tool_privilege_classification():
     assert not is_privileged_tool("search_docs") and not is_privileged_tool(
         {"name": "exec", "privileged": False}
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "app"),
+    [
+        ("app.py", "."),
+        ("support-bot/app.py", "support-bot"),
+        ("support-bot/src/deep/app.py", "support-bot"),
+        ("apps/support-bot/app.py", "apps/support-bot"),
+        ("apps/readme.md", "apps"),
+        ("services/billing/x/y.go", "services/billing"),
+        (".vscode/mcp.json", "."),
+        ("apps/bot/.vscode/mcp.json", "apps/bot"),
+        (".github/workflows/ci.yml", "."),
+        ("weird\\\\windows\\\\path.py", "weird"),
+    ],
+)
+def test_app_of_path(path, app):
+    assert app_of_path(path) == app

@@ -8,7 +8,9 @@ and finding locations relative to the scan root), the rule is:
 2. otherwise the app is the first folder of the location's path under the scan root;
    when that first folder is a conventional container of projects (`apps`, `services`,
    `projects`, `packages`, ...: data in `data/govern/apps.yaml`), the first two folders;
-3. files directly in the scan root belong to the app `.` (the root project).
+3. files directly in the scan root belong to the app `.` (the root project); editor and
+   tool configuration folders (`.vscode`, `.github`, ...) are not apps, so a file in one
+   belongs to the folder that holds it.
 
 This is deliberately simple and explainable: a monorepo with one project per top-level
 folder gets one app per folder; a single project gets one app.
@@ -28,20 +30,25 @@ ROOT_APP = "."
 
 
 @cache
-def _containers() -> frozenset[str]:
+def _folders() -> tuple[frozenset[str], frozenset[str]]:
     text = resources.files("aiposture.data").joinpath("govern", "apps.yaml").read_text(encoding="utf-8")
-    return frozenset(yaml.safe_load(text)["container_folders"])
+    data = yaml.safe_load(text)
+    return frozenset(data["container_folders"]), frozenset(data.get("config_folders", []))
 
 
 @lru_cache(maxsize=65536)
 def app_of_path(path: str) -> str:
     """The app a file (relative POSIX path) belongs to."""
+    containers, configs = _folders()
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
-    if len(parts) <= 1:
+    folders = parts[:-1]
+    cut = next((i for i, p in enumerate(folders) if p.lower() in configs), len(folders))
+    folders = folders[:cut]
+    if not folders:
         return ROOT_APP
-    if parts[0].lower() in _containers() and len(parts) > 2:
-        return f"{parts[0]}/{parts[1]}"
-    return parts[0]
+    if folders[0].lower() in containers and len(folders) > 1:
+        return f"{folders[0]}/{folders[1]}"
+    return folders[0]
 
 
 def app_of_asset(asset: Asset) -> str:
