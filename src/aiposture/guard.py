@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from aiposture.detect.base import TextDetector
 from aiposture.detect.redact import Pseudonymizer, Redaction, redact
 from aiposture.detect.registry import DetectorUnavailable, create_many
+from aiposture.detect.rules import first_error
 from aiposture.errors import InputError
 from aiposture.model import Action, Detection, Direction, Verdict
 
@@ -93,9 +94,7 @@ def _parse_policy(raw: Any, source: str) -> Policy:
     try:
         return Policy.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InputError(f"{source}: invalid policy at {where or 'top level'}: {first.get('msg')}") from None
+        raise InputError(f"{source}: invalid policy {first_error(exc)}") from None
 
 
 def load_policy(path: str | Path | None = None) -> tuple[Policy, Path | None]:

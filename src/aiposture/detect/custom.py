@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aiposture.detect.pattern import PatternDetector
-from aiposture.detect.rules import Examples, PatternRule
+from aiposture.detect.rules import Examples, PatternRule, first_error
 from aiposture.errors import InputError
 from aiposture.model import Detection, Direction, Severity
 
@@ -126,9 +126,7 @@ def load_custom_config(path: Path) -> CustomConfig:
     try:
         return CustomConfig.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InputError(f"{path}: invalid custom types at {where}: {first.get('msg')}") from None
+        raise InputError(f"{path}: invalid custom types {first_error(exc)}") from None
 
 
 class _ValueMatcher:

@@ -19,7 +19,7 @@ import re2
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from aiposture.detect.rules import Examples
+from aiposture.detect.rules import Examples, first_error
 from aiposture.errors import InputError
 from aiposture.model import Detection, Direction, Severity
 
@@ -74,7 +74,7 @@ def load_invisible_rules() -> InvisibleRuleFile:
     try:
         return InvisibleRuleFile.model_validate(yaml.safe_load(text))
     except ValidationError as exc:
-        raise InputError(f"data/detect/invisible.yaml: {exc.errors()[0]['msg']}") from None
+        raise InputError(f"data/detect/invisible.yaml: invalid rule file {first_error(exc)}") from None
 
 
 def _is_pictographic(ch: str) -> bool:

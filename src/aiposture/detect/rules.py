@@ -138,13 +138,18 @@ class RuleFile(BaseModel):
         return self
 
 
+def first_error(exc: ValidationError) -> str:
+    """"at rules.3.patterns.0.regex: <message>" — the first problem, where it is."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ())) or "top level"
+    return f"at {where}: {first.get('msg')}"
+
+
 def parse_rule_file(raw: Any, source: str) -> RuleFile:
     try:
         return RuleFile.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InputError(f"{source}: invalid rule file at {where}: {first.get('msg')}") from None
+        raise InputError(f"{source}: invalid rule file {first_error(exc)}") from None
 
 
 def load_rule_file(path: Path) -> RuleFile:
