@@ -279,3 +279,45 @@ def test_metrics(gateway):
     assert 'aiposture_gateway_blocks_total{code="content_blocked"} 1.0' in text
     assert "aiposture_gateway_overhead_seconds_bucket" in text
     assert 'aiposture_gateway_tokens_total{kind="completion",model="gpt-4o-mini"} 5.0' in text
+
+
+class _Span:
+    def __init__(self, name, spans):
+        self.name, self.attributes, self.ended = name, {}, False
+        spans.append(self)
+
+    def set_attribute(self, key, value):
+        self.attributes[key] = value
+
+    def end(self, end_time=None):
+        self.ended = True
+
+
+class _Tracer:
+    def __init__(self):
+        self.spans = []
+
+    def start_span(self, name, start_time=None):
+        return _Span(name, self.spans)
+
+
+def test_genai_spans(gateway):
+    gw = gateway()
+    tracer = _Tracer()
+    gw.app.state.gateway.tracer = tracer
+    gw.openai(gw.key()).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+    )
+    (span,) = tracer.spans
+    assert span.name == "chat gpt-4o-mini" and span.ended
+    assert span.attributes["gen_ai.request.model"] == "gpt-4o-mini"
+    assert span.attributes["gen_ai.usage.output_tokens"] == 5
+    assert span.attributes["aiposture.principal"] == "support-bot"
+
+
+def test_otel_off_by_default_and_api_tracer_when_on():
+    from aiposture.gateway.telemetry import make_tracer
+
+    assert make_tracer(False) is None
+    pytest.importorskip("opentelemetry")
+    assert make_tracer(True) is not None

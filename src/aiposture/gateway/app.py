@@ -24,6 +24,7 @@ from aiposture.gateway.limits import Limiter, LocalLimiter, RedisLimiter
 from aiposture.gateway.metrics import GatewayMetrics
 from aiposture.gateway.routes import handle
 from aiposture.gateway.service import Gateway
+from aiposture.gateway.telemetry import make_tracer
 from aiposture.gateway.upstream import make_client
 from aiposture.identity.principals import Principals
 from aiposture.store.database import Store
@@ -38,6 +39,7 @@ def create_app(
     limiter: Limiter | None = None,
     client: httpx.AsyncClient | None = None,
     audit: AuditTrail | None = None,
+    tracer: Any | None = None,
 ) -> Starlette:
     """Build the gateway. `guard` is any object with `check(text, direction) -> Verdict`."""
     key = config.audit.key_file or default_key_path(Path(config.state_dir))
@@ -54,6 +56,8 @@ def create_app(
         client=client or make_client(config.limits),
         metrics=GatewayMetrics(),
     )
+
+    gw.tracer = tracer if tracer is not None else make_tracer(config.telemetry.otel)
 
     def model_route(kind: str, route: str, dialect: str = "openai"):
         async def endpoint(request: Request) -> Response:

@@ -57,6 +57,10 @@ class AuditSettings(_Strict):
     checkpoint_every: int = 10000
 
 
+class Telemetry(_Strict):
+    otel: bool = False  # GenAI spans through opentelemetry-api, when installed
+
+
 class GatewayConfig(_Strict):
     upstreams: list[Upstream]
     policy: Path | None = None
@@ -67,6 +71,7 @@ class GatewayConfig(_Strict):
     end_user_header: str = "x-aiposture-end-user"
     limits: Limits = Field(default_factory=Limits)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    telemetry: Telemetry = Field(default_factory=Telemetry)
 
     @classmethod
     def load(cls, path: Path) -> GatewayConfig:

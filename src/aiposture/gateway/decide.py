@@ -64,8 +64,11 @@ def decide(
             action, rule_id = det_action, source
         if det_action in ("block", "redact"):
             # the guard's own decisions are explained by its reason; app rules by the detection
-            reasons.append(verdict.reason or "guard verdict" if rule is None
-                           else f"{det.detector}:{det.type} ({det.score:.2f})")
+            reasons.append(
+                verdict.reason or "guard verdict"
+                if rule is None
+                else f"{det.detector}:{det.type} ({det.score:.2f})"
+            )
     if guard_action == "block" and not verdict.detections:
         action, rule_id = "block", verdict.policy or policy.id
         reasons.append(verdict.reason or "blocked by the guard")

@@ -18,6 +18,7 @@ from aiposture.gateway.messages import REQUEST_SLOTS, response_slots, usage_of
 from aiposture.gateway.pseudonym import Pseudonymizer
 from aiposture.gateway.service import Context, Gateway, enforce, log_content, merge_verdicts
 from aiposture.gateway.streaming import open_stream
+from aiposture.gateway.telemetry import record_span
 from aiposture.gateway.upstream import build_request, post_json
 
 
@@ -36,6 +37,7 @@ async def handle(
     path_model: str | None = None,
 ) -> Response:
     ctx = _context(request, route)
+    started_ns = time.time_ns()
     app_policy = AppPolicy()
     try:
         ctx.principal = gw.authenticate(request)
@@ -52,6 +54,7 @@ async def handle(
         gw.metrics.requests.labels(route, str(ctx.status)).inc()
         gw.metrics.latency.labels(route).observe(elapsed)
         gw.metrics.overhead.labels(route).observe(max(0.0, elapsed - ctx.upstream_seconds))
+        record_span(gw.tracer, kind, ctx, started_ns, time.time_ns())
 
 
 async def _forward(

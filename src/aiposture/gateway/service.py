@@ -176,6 +176,7 @@ class Gateway:
         self.limiter = limiter
         self.client = client
         self.metrics = metrics
+        self.tracer: Any | None = None
         self._auth_cache: dict[str, tuple[Principal | None, float]] = {}
 
     # --- who -----------------------------------------------------------------
