@@ -200,16 +200,17 @@ def parse_wrk(out: str) -> dict:
     }
 
 
-def setup_gateway(work: Path, upstream_port: int, workers: int) -> tuple[subprocess.Popen, int, str]:
+def setup_gateway(work: Path, upstream_port: int, workers: int, durable: bool = True,
+                  name: str = "gateway") -> tuple[subprocess.Popen, int, str]:
     sys.path.insert(0, str(ROOT / "src"))
     from aiposture.identity.principals import Principals
     from aiposture.store.database import Store
 
-    db = f"sqlite:///{work / 'gateway.db'}"
+    db = f"sqlite:///{work / (name + '.db')}"
     store = Store.open(db)
     _, key = Principals(store).add("bench-app")
     store.close()
-    (work / "gateway.yaml").write_text(
+    (work / f"{name}.yaml").write_text(
         json.dumps(
             {
                 "upstreams": [
@@ -217,6 +218,7 @@ def setup_gateway(work: Path, upstream_port: int, workers: int) -> tuple[subproc
                 ],
                 "database": db,
                 "state_dir": str(work / "state"),
+                "audit": {"durable": durable},
             }
         )
     )
@@ -228,7 +230,7 @@ def setup_gateway(work: Path, upstream_port: int, workers: int) -> tuple[subproc
             "aiposture.cli",
             "gateway",
             "--config",
-            str(work / "gateway.yaml"),
+            str(work / f"{name}.yaml"),
             "--port",
             str(port),
             "--workers",
@@ -294,6 +296,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, nargs="+", default=[1, 100])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--skip-litellm", action="store_true")
+    ap.add_argument("--async-audit", action="store_true",
+                    help="also a gateway that does not wait for the audit commit (audit.durable: false)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
@@ -326,6 +330,11 @@ def main() -> None:
             ("direct", f"http://127.0.0.1:{up_port}", "sk-none"),
             ("aiposture", f"http://127.0.0.1:{gw_port}", key),
         ]
+        if args.async_audit:
+            gw2, gw2_port, key2 = setup_gateway(work, up_port, args.workers, durable=False,
+                                                name="gateway-async")
+            procs.append(gw2)
+            targets.append(("aiposture, audit not awaited", f"http://127.0.0.1:{gw2_port}", key2))
         lite = None if args.skip_litellm else setup_litellm(work, up_port)
         if lite:
             procs.append(lite[0])
