@@ -66,3 +66,18 @@ def test_offsets_are_characters_in_non_ascii_text() -> None:
 def test_specific_rule_wins_over_generic_assignment() -> None:
     text = "OPENAI_API_KEY=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"
     assert [d.type for d in find_secrets(text)] == ["OPENAI_API_KEY"]
+
+
+@pytest.mark.parametrize("text", [
+    "-----BEGIN RSA PRIVATE KEY-----\n" + "A" * 200_000,   # a block that never ends
+    "x@" * 100_000,
+    "1" * 200_000,
+    "ghp_" * 50_000,
+    "password=" * 30_000,
+    "eyJ" + "a" * 100_000 + ".eyJ" + "b" * 100_000,
+    "\u202e" * 10_000 + "sk-" * 10_000,
+])
+def test_adversarial_inputs_finish_and_find_nothing_odd(text: str) -> None:
+    """All patterns are RE2 (linear time): pathological inputs just scan."""
+    for hit in find_secrets(text):
+        assert hit.end > hit.start and hit.text.endswith("chars]")
