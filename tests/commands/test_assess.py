@@ -74,6 +74,7 @@ def test_sarif_and_fail_on(estate, db, tmp_path):
     [
         (["assess", "/no/such/folder"], "no such file"),
         (["assess", ".", "--format", "pdf"], "pdf"),
+        (["assess", ".", "--policy", "/no/such/policy.yaml"], "does not exist"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, message, db):
@@ -153,3 +154,19 @@ def test_no_network_references_in_the_template():
     text = resources.files("aiposture.data").joinpath("report", "posture.html.j2").read_text()
     assert "http://" not in text and "https://" not in text.replace("default-src 'none'", "")
     assert "<script" not in text
+
+
+def test_gateway_policy_in_the_tree_is_evidence(estate, db):
+    (estate / "gateway").mkdir()
+    (estate / "gateway" / "gateway.yaml").write_text(
+        "upstreams:\n  - {name: azure, base_url: https://contoso-openai.openai.azure.com}\n"
+        "policy: policy.yaml\n"
+    )
+    (estate / "gateway" / "policy.yaml").write_text(
+        "retention_days: 365\napps:\n  support-copilot: {content_logging: redacted}\n"
+    )
+    doc = json.loads(_assess(estate, "--format", "json", db=db).stdout)
+    status = {c["id"]: c["status"] for c in doc["posture"]["checks"]}
+    assert status["AIP-POSTURE-009"] == "pass" and status["AIP-POSTURE-010"] == "pass"
+    assert status["AIP-POSTURE-011"] == "pass"  # the guard's default policy blocks injection
+    assert status["AIP-POSTURE-001"] == "fail"  # only one of the apps is known to the gateway

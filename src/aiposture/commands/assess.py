@@ -32,7 +32,9 @@ class AssessFormat(StrEnum):
     table = "table"
 
 
-PathOption = Annotated[Path | None, typer.Option(help="Gateway config / policy / registry file.")]
+PathOption = Annotated[
+    Path | None, typer.Option(exists=True, dir_okay=False, help="Gateway config / policy / registry file.")
+]
 
 
 def render(fmt: AssessFormat, report: PostureReport, result: ScanResult, color: bool = False) -> str:
