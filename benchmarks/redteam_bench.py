@@ -14,7 +14,6 @@ garak runs from `benchmarks/.venv-garak` when that venv exists.
 from __future__ import annotations
 
 import ast
-import asyncio
 import json
 import os
 import re
@@ -88,7 +87,7 @@ class LocalTarget:
 
 def run_suite(target: str, converters: list[str], concurrency: int, db: str | None, fast: bool = False):
     """One campaign; returns (attempts, requests, seconds, ASR)."""
-    from aiposture.redteam.campaign import run_campaign
+    from aiposture.redteam.campaign import run_campaign, run_sync
     from aiposture.redteam.plan import RunConfig
     from aiposture.redteam.store import RedteamStore
     from aiposture.redteam.targets.python_callable import PythonCallableTarget
@@ -102,7 +101,7 @@ def run_suite(target: str, converters: list[str], concurrency: int, db: str | No
 
         direct = PythonCallableTarget(callable=chat, threaded=False)
     started = time.perf_counter()
-    report = asyncio.run(run_campaign(config, store=store, target=direct))
+    report = run_sync(run_campaign(config, store=store, target=direct))
     elapsed = time.perf_counter() - started
     if store is not None:
         store.store.close()
@@ -294,10 +293,8 @@ def promptfoo_counts(tgz: Path) -> dict[str, object]:
             if re.search(r"tables-[^/]+\.js$", n)
             and b"const ADDITIONAL_STRATEGIES" in tar.extractfile(m).read()
         )
-        util = next(
-            tar.extractfile(m).read().decode()
-            for n, m in sorted(files.items())
-            if n.endswith(".js") and b"SUPPORTED_OUTPUT_FILE_FORMATS" in tar.extractfile(m).read()
+        junit = any(
+            b'"junit.xml"]' in tar.extractfile(m).read() for n, m in files.items() if n.endswith(".js")
         )
         remote = sum(
             tar.extractfile(m).read().count(b"shouldGenerateRemote")
@@ -312,9 +309,9 @@ def promptfoo_counts(tgz: Path) -> dict[str, object]:
         "converters": counts.get("strategies", "?"),
         "scorers": "assertions + LLM rubric",
         "multi_turn": counts.get("multi", "?"),
-        "formats": fmt + (", junit.xml" if "junit.xml" in util else ""),
+        "formats": fmt + (", junit.xml" if junit else ""),
         "sarif": False,
-        "junit": "junit.xml" in util,
+        "junit": junit,
         "gate": "yes (eval exit code / pass-rate threshold)",
         "remote": f"plugin generation defaults to api.promptfoo.app ({remote} call sites)",
     }

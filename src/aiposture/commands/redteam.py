@@ -3,7 +3,6 @@ A thin shell over aiposture.redteam.campaign; exit 1 when --fail-on-asr trips.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from aiposture.commands.common import DbOption, OutputOption, emit, fail, run_command, stderr_console
 from aiposture.config import Settings
 from aiposture.errors import InputError
-from aiposture.redteam.campaign import new_run_id, planned_count, resume_config, run_campaign
+from aiposture.redteam.campaign import new_run_id, planned_count, resume_config, run_campaign, run_sync
 from aiposture.redteam.plan import RunConfig
 from aiposture.redteam.report.base import WRITERS, render
 from aiposture.redteam.report.summary import check_gate, parse_thresholds
@@ -135,7 +134,7 @@ def _execute(config: RunConfig, store: RedteamStore, run_id: str, resume: bool, 
         progress.update(task, advance=1, hits=hits)
 
     with progress:
-        return asyncio.run(run_campaign(config, store=store, run_id=run_id, resume=resume, on_result=tick))
+        return run_sync(run_campaign(config, store=store, run_id=run_id, resume=resume, on_result=tick))
 
 
 @app.command("list")

@@ -96,5 +96,13 @@ def _judge(spec: TargetSpec | None, config: RunConfig) -> Target | None:
     return build_target(spec, config.concurrency, config.timeout) if spec is not None else None
 
 
-def run_sync(config: RunConfig, **kwargs) -> RunReport:
-    return asyncio.run(run_campaign(config, **kwargs))
+def run_sync(coro_or_config, **kwargs):
+    """Run a campaign (or any coroutine) on uvloop when it is installed (it comes with
+    uvicorn[standard]): the client side of a red-team run is event-loop bound."""
+    coro = run_campaign(coro_or_config, **kwargs) if isinstance(coro_or_config, RunConfig) else coro_or_config
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(coro)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coro)
