@@ -158,6 +158,49 @@ PACKAGES_CONFIG = """<?xml version="1.0" encoding="utf-8"?>
 </packages>
 """
 
+YARN_CLASSIC = """# yarn lockfile v1
+
+
+"@ai-sdk/openai@^1.0.0", "@ai-sdk/openai@^1.0.1":
+  version "1.0.5"
+  resolved "https://registry.yarnpkg.com/@ai-sdk/openai/-/openai-1.0.5.tgz"
+
+left-pad@^1.3.0:
+  version "1.3.0"
+
+openai@^4.56.0:
+  version "4.56.0"
+"""
+
+YARN_BERRY = """__metadata:
+  version: 8
+
+"@anthropic-ai/sdk@npm:^0.32.1":
+  version: 0.32.1
+  resolution: "@anthropic-ai/sdk@npm:0.32.1"
+"""
+
+PNPM = """lockfileVersion: '9.0'
+
+importers:
+  .:
+    dependencies:
+      openai:
+        specifier: ^4.56.0
+        version: 4.56.0
+
+packages:
+
+  '@langchain/core@0.3.13(openai@4.56.0)':
+    resolution: {integrity: sha512-x}
+
+  openai@4.56.0:
+    resolution: {integrity: sha512-y}
+
+  /chromadb@1.8.1:
+    resolution: {integrity: sha512-z}
+"""
+
 GRADLE = """dependencies {
     implementation("org.springframework.ai:spring-ai-openai-spring-boot-starter:1.0.0-M2")
     implementation 'com.squareup.okhttp3:okhttp:4.12.0'
@@ -212,6 +255,10 @@ GRADLE = """dependencies {
             {"openai": ("4.56.0", 7), "@ai-sdk/anthropic": ("0.0.50", 10), "chromadb": ("1.8.1", 13)},
         ),
         ("package-lock.json", LOCK_V1, {"cohere-ai": ("7.10.0", 4), "groq-sdk": ("0.5.0", 7)}),
+        ("yarn.lock", YARN_CLASSIC, {"@ai-sdk/openai": ("1.0.5", 4), "openai": ("4.56.0", 11)}),
+        ("yarn.lock", YARN_BERRY, {"@anthropic-ai/sdk": ("0.32.1", 4)}),
+        ("pnpm-lock.yaml", PNPM, {"@langchain/core": ("0.3.13", 12), "openai": ("4.56.0", 15),
+                                  "chromadb": ("1.8.1", 18)}),
         (
             "go.mod",
             GO_MOD,
@@ -339,7 +386,9 @@ def test_huge_requirement_lines(tmp_path) -> None:
         ("notes.txt", False),
         ("setup.py", False),
         ("go.sum", False),
-        ("yarn.lock", False),
+        ("yarn.lock", True),
+        ("pnpm-lock.yaml", True),
+        ("Cargo.lock", False),
     ],
 )
 def test_wants(rel: str, wanted: bool) -> None:
