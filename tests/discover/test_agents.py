@@ -472,3 +472,45 @@ def test_agent_definitions(tmp_path, rel, text, framework, tools, flagged):
 def test_agents_yaml_that_is_not_an_agent_file(tmp_path):
     out = _scan(tmp_path, "ci/agents.yaml", "pool: ubuntu\nsteps:\n  - script: make test\n")
     assert out.assets == [] and out.findings == []
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://exa mple.com:99999/x", "://", "https://u:p@[bad/mcp"])
+def test_odd_urls_do_not_crash(tmp_path, url):
+    out = _scan(tmp_path, "mcp.json", json.dumps({"mcpServers": {"s": {"url": url}}}))
+    assert [a.name for a in out.assets] == ["s"]
+
+
+def _agent_fuzz_cases():
+    import os
+    import random
+
+    from structure_fuzz import mutate
+
+    bases = [
+        ("mcp.json", {"mcpServers": {
+            "a": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/"],
+                  "env": {"TOKEN": "abcdefgh12345678"}},
+            "b": {"type": "http", "url": "http://mcp.example.com/sse?key=1",
+                  "headers": {"Authorization": "x"}},
+            "c": {"command": {"path": "zs", "args": ["--stdio"]}, "transport": {"type": "stdio"}}}}),
+        (".vscode/mcp.json", {"servers": {"d": {"command": "docker", "args": ["run", "-v", "/:/h", "i"]}}}),
+        ("crew/agents.yaml", {"ops": {"role": "r", "goal": "g", "tools": ["ShellTool"], "llm": "azure/x"}}),
+        ("team.json", {"component_type": "agent",
+                       "config": {"name": "c", "tools": [{"config": {"name": "x"}}],
+                                  "model_client": {"config": {"model": "m"}}}}),
+        ("a.agent.json", {"object": "assistant", "name": "n", "model": "gpt-4o",
+                          "tools": [{"type": "function", "function": {"name": "send_email"}},
+                                    {"type": "mcp", "require_approval": {"always": {}}}]}),
+    ]
+    rng = random.Random(7)
+    n = int(os.environ.get("AIP_FUZZ_N", "40"))
+    return [pytest.param(rel, json.dumps(mutate(doc, rng)), id=f"{rel}-{i}")
+            for rel, doc in bases for i in range(n)]
+
+
+@pytest.mark.parametrize(("rel", "text"), _agent_fuzz_cases())
+def test_type_confusion_never_crashes(tmp_path, rel, text):
+    try:
+        _scan(tmp_path, rel, text)
+    except MalformedInput:
+        pass

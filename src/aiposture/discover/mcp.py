@@ -279,6 +279,14 @@ def _split_version(spec: str, ecosystem: str) -> tuple[str, str | None]:
     return spec, None
 
 
+def _split(url: str) -> Any:
+    """urlsplit that never raises (a malformed URL is treated as empty)."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return urlsplit("")
+
+
 def _basename(command: str) -> str:
     return command.replace("\\", "/").rsplit("/", 1)[-1].lower()
 
@@ -327,7 +335,7 @@ def _has_auth(server: McpServer, know: AgentKnowledge) -> bool:
         return True
     if any(k in server.config for k in ("oauth", "auth", "authorization_token", "authProviderType")):
         return True
-    return any(know.secret_name(k) for k in server.env) or "@" in (urlsplit(server.url).netloc or "")
+    return any(know.secret_name(k) for k in server.env) or "@" in _split(server.url).netloc
 
 
 def _secret_risks(server: McpServer, know: AgentKnowledge) -> list[tuple[str, str, str]]:
@@ -354,7 +362,7 @@ def _secret_risks(server: McpServer, know: AgentKnowledge) -> list[tuple[str, st
         elif types := _secret_types(arg):
             risks.append(("AIP-MCP-001", f"argument {i} holds {types[0]} {mask_secret(arg)}", f"arg:{i}"))
     if server.url:
-        parts = urlsplit(server.url)
+        parts = _split(server.url)
         if parts.password or any(know.secret_name(p.split("=", 1)[0]) for p in parts.query.split("&") if p):
             risks.append(("AIP-MCP-001", f"URL {sanitize_url(server.url)} carries a credential", "url"))
     return risks

@@ -73,3 +73,55 @@ def test_secret_env_values_never_reach_assets(tmp_path):
     out = scan_text(tmp_path, "k8s/pod.yaml", text)
     dumped = " ".join(x.model_dump_json() for x in [*out.assets, *out.findings])
     assert secret not in dumped and "HF_TOKEN" in dumped and "org/model" in dumped
+
+
+def _type_confusion_cases():
+    import json
+    import random
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from structure_fuzz import mutate
+    from test_iac_cloudformation import TEMPLATE
+    from test_iac_kubernetes import COMPOSE, MANIFESTS, VALUES
+
+    from aiposture.discover import safe_yaml
+    from aiposture.discover.iac.cloudformation import CfnFastLoader, CfnLoader
+
+    arm = {"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+           "parameters": {"n": {"defaultValue": "x"}},
+           "resources": [{"type": "Microsoft.CognitiveServices/accounts", "name": "[parameters('n')]",
+                          "properties": {"publicNetworkAccess": "Enabled"},
+                          "resources": [{"type": "deployments", "name": "d",
+                                         "properties": {"model": {"name": "gpt-4o"}}}]}]}
+    bases = [
+        ("k8s/m.yaml", safe_yaml.load_all(MANIFESTS), "yaml-multi"),
+        ("values.yaml", safe_yaml.load_one(VALUES), "yaml"),
+        ("docker-compose.yml", safe_yaml.load_one(COMPOSE), "yaml"),
+        ("template.yaml", safe_yaml.load_one(TEMPLATE, loader=CfnLoader, fast=CfnFastLoader), "yaml"),
+        ("azuredeploy.json", arm, "json"),
+    ]
+    rng = random.Random(20261124)
+    cases = []
+    for rel, doc, kind in bases:
+        for i in range(int(__import__("os").environ.get("AIP_FUZZ_N", "60"))):
+            mutated = mutate(doc, rng)
+            if kind == "json":
+                text = json.dumps(mutated)
+            elif kind == "yaml-multi":
+                text = yaml.safe_dump_all(mutated if isinstance(mutated, list) else [mutated])
+            else:
+                text = yaml.safe_dump(mutated)
+            cases.append(pytest.param(rel, text, id=f"{rel}-{i}"))
+    return cases
+
+
+@pytest.mark.parametrize(("rel", "text"), _type_confusion_cases())
+def test_type_confusion_never_crashes(tmp_path, rel, text):
+    try:
+        scan_text(tmp_path, rel, text)
+    except MalformedInput:
+        pass

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiposture.discover.base import LineIndex, ScanOutput, SourceFile
-from aiposture.discover.iac.kubernetes import load_documents
+from aiposture.discover.iac.kubernetes import as_list, load_documents
 from aiposture.discover.iac.workloads import Workload, emit
 
 _NAMES = frozenset({"docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml"})
@@ -24,7 +24,7 @@ def _env(value: Any) -> dict[str, str]:
     if isinstance(value, dict):
         return {str(k): v if isinstance(v, str) else "" for k, v in value.items()}
     env = {}
-    for item in value or []:
+    for item in as_list(value):
         if isinstance(item, str):
             key, _, val = item.partition("=")
             env[key] = val
@@ -33,7 +33,7 @@ def _env(value: Any) -> dict[str, str]:
 
 def _published(ports: Any) -> list[str]:
     out = []
-    for port in ports or []:
+    for port in as_list(ports):
         text = str(port.get("published", "")) if isinstance(port, dict) else str(port)
         if isinstance(port, dict) and port.get("host_ip") in ("127.0.0.1", "::1", "localhost"):
             continue

@@ -105,7 +105,8 @@ def scan(source: SourceFile, text: str, out: ScanOutput) -> None:
         image = _image_of(node["image"])
         if image is None:
             continue
-        needle = node["image"]["repository"] if isinstance(node["image"], dict) else image
+        raw = node["image"]
+        needle = (raw.get("repository") or raw.get("name")) if isinstance(raw, dict) else image
         pos = text.find(str(needle))
         args, env, models = _args_env(node)
         address = ".".join(path + ["image"])

@@ -39,6 +39,11 @@ def claims(name: str, text: str) -> bool:
     return "apiVersion" in text and "kind" in text
 
 
+def as_list(value: Any) -> list[Any]:
+    """A YAML value where a list is expected: anything else counts as empty."""
+    return value if isinstance(value, list) else []
+
+
 def _dig(node: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         if not isinstance(node, dict):
@@ -95,8 +100,8 @@ def _ingress_targets(docs: list[Any]) -> dict[tuple[str, str], str]:
         label = f"{doc['kind']}/{name}"
         spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
         backends = [spec.get("defaultBackend"), spec.get("backend"), spec.get("to")]
-        for rule in spec.get("rules") or []:
-            for path in _dig(rule, ("http", "paths")) or []:
+        for rule in as_list(spec.get("rules")):
+            for path in as_list(_dig(rule, ("http", "paths"))):
                 backends.append(path.get("backend") if isinstance(path, dict) else None)
         for backend in backends:
             if isinstance(backend, dict):
@@ -122,7 +127,7 @@ def _exposure(labels: dict[str, Any], ns: str, services: list[_Service],
 
 def container_env(container: dict[str, Any]) -> dict[str, str]:
     env = {}
-    for item in container.get("env") or []:
+    for item in as_list(container.get("env")):
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             value = item.get("value")
             env[item["name"]] = value if isinstance(value, str) else ""
@@ -159,9 +164,9 @@ def scan(source: SourceFile, text: str, out: ScanOutput) -> None:
     services, ingresses = _services(docs), _ingress_targets(docs)
     index, starts = LineIndex(text), _doc_starts(text)
     for n, doc in enumerate(docs):
-        if not isinstance(doc, dict) or doc.get("kind") not in POD_SPEC_PATHS:
+        kind = doc.get("kind") if isinstance(doc, dict) else None
+        if not isinstance(kind, str) or kind not in POD_SPEC_PATHS:
             continue
-        kind = doc["kind"]
         name, ns = _meta(doc)
         pod = _dig(doc, POD_SPEC_PATHS[kind])
         labels = _dig(doc, _LABEL_PATHS[kind])
@@ -169,7 +174,7 @@ def scan(source: SourceFile, text: str, out: ScanOutput) -> None:
         start = starts[n] if n < len(starts) else 0
         if not isinstance(pod, dict):
             continue
-        for container in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+        for container in as_list(pod.get("containers")) + as_list(pod.get("initContainers")):
             if not isinstance(container, dict) or not isinstance(container.get("image"), str):
                 continue
             image = container["image"]

@@ -106,7 +106,8 @@ def _plain_key(key: Any) -> str:
 def _blocks(doc: dict[str, Any], kind: str) -> list[tuple[str, Any]]:
     """(label, body) pairs of the top-level blocks of one kind."""
     pairs: list[tuple[str, Any]] = []
-    for entry in doc.get(kind) or []:
+    entries = doc.get(kind)
+    for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict):
             pairs.extend((_plain_key(k), v) for k, v in entry.items() if k != "__is_block__")
     return pairs
