@@ -16,7 +16,8 @@ Set up the peers first:
   python3 -m venv benchmarks/.venv-modelscan && benchmarks/.venv-modelscan/bin/pip install modelscan==0.8.8
   python3 -m venv benchmarks/.venv-fickling && benchmarks/.venv-fickling/bin/pip install fickling==0.1.12 \
       typing_extensions numpy
-  python3 -m venv benchmarks/.venv-modelaudit && benchmarks/.venv-modelaudit/bin/pip install modelaudit==0.2.54
+  python3 -m venv benchmarks/.venv-modelaudit && \
+      benchmarks/.venv-modelaudit/bin/pip install modelaudit==0.2.54
   python3 -m venv benchmarks/.venv-aisbom && benchmarks/.venv-aisbom/bin/pip install aisbom-cli==1.7.0
 A peer whose venv is missing is reported as "not run".
 """
@@ -386,8 +387,8 @@ def print_throughput(out: dict) -> None:
         f"{st['gb_per_s']:.1f} GB/s"
     )
     print(
-        "\n| file | size | aiposture (SHA-256 on) | aiposture (hash off) | picklescan | modelscan | fickling | "
-        "modelaudit |"
+        "\n| file | size | aiposture (SHA-256 on) | aiposture (hash off) | picklescan | modelscan "
+        "| fickling | modelaudit |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for label in ("pickle_numpy_arrays", "torch_zip_checkpoint"):
