@@ -1,18 +1,16 @@
-"""Walk every rule of every built-in rule-driven detector: metadata complete, framework
-mappings well formed, and each rule's own positive example found and negative not."""
+"""Walk the detector registry: every rule of every rule-driven detector of this engine
+(pii, secrets, unsafe_output, invisible) has complete metadata and well-formed framework
+mappings, and its own positive example is found and its negative one is not."""
 
 from __future__ import annotations
 
 import pytest
 import re2
 
-from aiposture.detect.invisible import InvisibleTextDetector
-from aiposture.detect.pii import PiiDetector
-from aiposture.detect.secrets import SecretsDetector
-from aiposture.detect.unsafe_output import UnsafeOutputDetector
+from aiposture.detect import registry
 
-DETECTORS = {"pii": PiiDetector(), "secrets": SecretsDetector(), "unsafe_output": UnsafeOutputDetector(),
-             "invisible": InvisibleTextDetector()}
+RULE_DRIVEN = ("pii", "secrets", "unsafe_output", "invisible")  # injection/content test their own
+DETECTORS = {name: registry.create(name) for name in registry.names() if name in RULE_DRIVEN}
 FRAMEWORK_ID = {"owasp-llm-2025": re2.compile(r"^LLM(0[1-9]|10)$"),
                 "mitre-atlas": re2.compile(r"^AML\.T\d{4}(\.\d{3})?$")}
 THRESHOLD = 0.5
@@ -36,6 +34,10 @@ def test_rule_examples(detector: str, rule) -> None:
     for text in rule.examples.negative:  # may be seen, never at the policies' 0.5 threshold
         assert not any(d.type == rule.type and d.score >= THRESHOLD for d in det.detect(text, "response")), \
             f"negative example flagged: {text!r}"
+
+
+def test_registry_lists_every_rule_driven_detector() -> None:
+    assert set(DETECTORS) == set(RULE_DRIVEN)
 
 
 def test_rule_ids_unique_across_detectors() -> None:
