@@ -11,7 +11,7 @@ from aiposture.discover.models.pickle_scan import (
     PICKLE_MARKERS,
     PickleLimits,
     PickleMachine,
-    _looks_like_pickle,
+    looks_like_pickle_start,
 )
 from aiposture.discover.models.stream import ByteReader
 
@@ -115,7 +115,7 @@ def _is_onnx(head: bytes, lower: str) -> bool:
 def looks_like_pickle(head: bytes, size: int) -> bool:
     """A trial parse of the head: a pickle reaches STOP, or runs on without error to the
     end of the head having seen a few opcodes. Random bytes fail within a few."""
-    if not _looks_like_pickle(head[:2]):
+    if not looks_like_pickle_start(head[:2]):
         return False
     if head[:2] not in PICKLE_MARKERS and head[:1] == b"\x80":
         return False
