@@ -97,8 +97,9 @@ def _model_asset(source: SourceFile, model: str, line: int | None) -> Asset | No
     if model.startswith(("/", ".", "~")) or "{{" in model:
         return None  # a path on disk, not a model id; kept as a property instead
     provider = "huggingface" if model.count("/") == 1 else "self-hosted"
+    # `local`: served by a self-hosted server, not reached through a provider's API
     return Asset.make("model", model, "", provider=provider, locations=[source.loc(line)],
-                      properties={"provider": provider, "declared_in": "iac"})
+                      properties={"provider": provider, "declared_in": "iac", "local": True})
 
 
 def emit(source: SourceFile, work: Workload, out: ScanOutput) -> Asset | None:
