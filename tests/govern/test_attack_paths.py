@@ -130,3 +130,21 @@ def test_tool_privilege_classification():
 )
 def test_app_of_path(path, app):
     assert app_of_path(path) == app
+
+
+def test_findings_add_relations():
+    """An exposure finding makes its asset internet-reachable; a broad-capability finding
+    makes its MCP server a crown jewel; a remote MCP server is untrusted input."""
+    resource = asset("cloud-resource", "llama", "app/k8s.yaml")
+    data = asset("dataset", "hr", "app/hr.csv", sensitivity="confidential")
+    resource.properties["depends_on"] = ["hr"]
+    exposed = finding("AIP-IAC-006", "app/k8s.yaml", asset_id=resource.id)
+    paths = analyse(scan([resource, data], [exposed])).paths
+    assert [(p.rule, p.labels[0]) for p in paths] == [("AIP-PATH-001", "internet")]
+    fs = asset("mcp-server", "filesystem", ".vscode/mcp.json")
+    remote = asset("mcp-server", "tickets", ".vscode/mcp.json", remote=True)
+    broad = finding("AIP-MCP-005", ".vscode/mcp.json", asset_id=fs.id)
+    labels = [p.labels for p in analyse(scan([fs, remote], [broad])).paths]
+    assert labels == [
+        ("untrusted input: remote MCP server", ".", "mcp-server: filesystem", "capability: AIP-MCP-005")
+    ]

@@ -33,6 +33,7 @@ from aiposture.govern.knowledge import (
     is_privileged_tool,
     is_production,
     is_sensitive,
+    knowledge,
     tool_name,
     untrusted_inputs_of_tool,
 )
@@ -91,9 +92,22 @@ class _Builder:
             self._add_asset(asset)
         for asset in self.assets:
             self._link_asset(asset)
+        kb = knowledge()
         for finding in self.findings:
-            if finding.rule.startswith("AIP-SECRET-"):
+            if kb.finding_relation(finding.rule, "credential"):
                 self._add_secret(finding)
+            node = f"asset:{finding.asset}" if finding.asset else ""
+            if node not in self.g:
+                continue
+            if kb.finding_relation(finding.rule, "exposes"):
+                self.g.add_node(INTERNET, label="internet", kind="entry", entry="internet")
+                self.g.add_edge(INTERNET, node, relation="exposes")
+            if kb.finding_relation(finding.rule, "privileged"):
+                cap = f"capability:{finding.id}"
+                self.g.add_node(
+                    cap, label=f"capability: {finding.title}", kind="tool", jewel="privileged-tool"
+                )
+                self.g.add_edge(node, cap, relation="grants")
         return self.g
 
     def _add_asset(self, asset: Asset) -> None:
@@ -130,6 +144,8 @@ class _Builder:
                         self.g.add_edge(node, _asset_node(other), relation="indexes")
         for kind in sorted({str(k).lower() for k in _as_list(asset.properties.get("inputs"))}):
             self._add_input(kind, node if asset.kind in _AGENTS else f"app:{apps[0]}")
+        if asset.kind == "mcp-server" and asset.properties.get("remote") is True:
+            self._add_input("remote MCP server", f"app:{apps[0]}")
         if asset.kind in _AGENTS:
             self._add_tools(asset, node)
 

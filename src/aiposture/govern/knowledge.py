@@ -41,10 +41,18 @@ class Knowledge(BaseModel):
     untrusted_input_tools: dict[str, list[str]]
     sensitive_labels: list[str]
     production_markers: list[str]
+    finding_relations: dict[str, list[str]] = Field(default_factory=dict)
     max_hops: int = Field(ge=1, le=20)
     max_paths: int = Field(ge=1, le=10_000)
     long_path_hops: int = Field(ge=1)
     rules: list[PathRule]
+
+    def finding_relation(self, rule: str, relation: str) -> bool:
+        """Whether a finding of `rule` adds `relation` (ids, or prefixes ending in "-")."""
+        return any(
+            rule == r or (r.endswith("-") and rule.startswith(r))
+            for r in self.finding_relations.get(relation, [])
+        )
 
     def rule_for(self, entry: str, jewel: str) -> PathRule | None:
         for rule in self.rules:
