@@ -125,3 +125,15 @@ def test_file_permissions_error(tmp_path) -> None:
     path.write_bytes(b"x")
     path.chmod(0)
     assert scan_file(path).verdict == "error"
+
+
+@pytest.mark.parametrize("compress", ["gzip", "bz2", "lzma", "zlib"])
+def test_truncated_compressed_stream_ends(tmp_path, compress: str) -> None:
+    import importlib
+
+    module = importlib.import_module(compress)
+    data = module.compress(pickle.dumps(list(range(50_000))))
+    path = tmp_path / f"cut.{compress}"
+    path.write_bytes(data[: len(data) // 2])
+    report = scan_file(path)
+    assert report.verdict in ("suspicious", "error")

@@ -54,6 +54,7 @@ class BoundedStream(io.RawIOBase):
         self._max_out = max_out
         self._pending = b""
         self._eof = False
+        self._raw_eof = False
         self.produced = 0
         self.crc = 0
         self._on_output = on_output
@@ -66,6 +67,8 @@ class BoundedStream(io.RawIOBase):
         if n <= 0:
             return b""
         data = self._raw.read(n)
+        if not data:
+            self._raw_eof = True
         if self._left_in is not None:
             self._left_in -= len(data)
         return data
@@ -94,9 +97,7 @@ class BoundedStream(io.RawIOBase):
             except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
                 raise OSError(f"corrupt compressed data: {exc}") from None
             if not out:
-                if self._d is None or getattr(self._d, "eof", True) or self._left_in == 0:
-                    self._eof = True
-                elif not self._read_more_possible():
+                if self._d is None or getattr(self._d, "eof", True) or self._left_in == 0 or self._raw_eof:
                     self._eof = True
                 continue
             self.produced += len(out)
@@ -108,9 +109,6 @@ class BoundedStream(io.RawIOBase):
             self._pending += out
         data, self._pending = self._pending[:want], self._pending[want:]
         return data
-
-    def _read_more_possible(self) -> bool:
-        return self._left_in is None or self._left_in > 0
 
     def readinto(self, b: Any) -> int:  # pragma: no cover - io protocol completeness
         data = self.read(len(b))
