@@ -239,3 +239,54 @@ def test_image_classification(image, server):
 def test_parse_image(image, repo, tag, digest):
     ref = parse_image(image)
     assert (ref.repository, ref.tag, ref.digest) == (repo, tag, digest)
+
+
+KSERVE = """\
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: llama3
+  namespace: models
+spec:
+  predictor:
+    model:
+      modelFormat: {name: huggingface}
+      storageUri: hf://meta-llama/Llama-3.1-8B-Instruct
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata:
+  name: fraud
+  labels: {networking.kserve.io/visibility: cluster-local}
+spec:
+  predictor:
+    sklearn:
+      storageUri: gs://contoso-models/fraud/v3
+---
+apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: custom}
+spec:
+  predictor:
+    containers:
+      - name: kserve-container
+        image: vllm/vllm-openai:v0.6.3
+        args: ["--model", "Qwen/Qwen2.5-1.5B-Instruct"]
+"""
+
+
+def test_kserve_inference_services(tmp_path):
+    out = scan_text(tmp_path, "k8s/kserve.yaml", KSERVE)
+    assets = _assets(out)
+    assert set(assets) == {"llama3", "fraud", "custom"}
+    llama = assets["llama3"]
+    assert llama.properties["server"] == "kserve" and llama.properties["public"] is True
+    assert llama.locations[0].line == 2
+    assert assets["fraud"].properties["public"] is False
+    assert assets["fraud"].properties["models"] == ["gs://contoso-models/fraud/v3"]
+    assert assets["custom"].properties["server"] == "vllm"  # the container image decides
+    models = {a.name for a in out.assets if a.kind == "model"}
+    # a bucket URI is not a model id; the custom container's --model is
+    assert models == {"meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-1.5B-Instruct"}
+    assert sorted((f.rule, f.evidence.split(" ")[0]) for f in out.findings) == [
+        ("AIP-IAC-006", "InferenceService/custom"), ("AIP-IAC-006", "InferenceService/models/llama3")]

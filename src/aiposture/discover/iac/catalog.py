@@ -64,10 +64,28 @@ class ImageSpec(BaseModel):
     model_env: list[str] = Field(default_factory=list)  # env vars whose value is the model
 
 
+class CustomResourceSpec(BaseModel):
+    """A Kubernetes custom resource that serves a model (KServe InferenceService...)."""
+
+    kind: str
+    api_group: str  # apiVersion prefix, e.g. serving.kserve.io
+    server: str
+    category: Literal["model-server", "vector-store"]
+    label: str
+    model_paths: list[str] = Field(default_factory=list)  # dotted paths to model ids / storage URIs
+    image_paths: list[str] = Field(default_factory=list)  # dotted paths to container images
+    # A label that, set to the given value, keeps it inside the cluster; absent = exposed.
+    private_label: dict[str, str] = Field(default_factory=dict)
+
+    def as_image_spec(self) -> ImageSpec:
+        return ImageSpec(match=[], server=self.server, category=self.category, label=self.label)
+
+
 class Catalog(BaseModel):
     resources: list[ResourceSpec]
     modules: list[ModuleSpec] = Field(default_factory=list)
     images: list[ImageSpec] = Field(default_factory=list)
+    custom_resources: list[CustomResourceSpec] = Field(default_factory=list)
 
     def module(self, source: str) -> ModuleSpec | None:
         low = source.lower()

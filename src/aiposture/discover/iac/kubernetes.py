@@ -17,7 +17,9 @@ import yaml
 
 from aiposture.discover import safe_yaml
 from aiposture.discover.base import LineIndex, MalformedInput, ScanOutput, SourceFile
-from aiposture.discover.iac.workloads import Workload, emit
+from aiposture.discover.iac.catalog import CustomResourceSpec, catalog
+from aiposture.discover.iac.resource import get_path
+from aiposture.discover.iac.workloads import Workload, classify, emit
 
 # Where each workload kind keeps its pod spec.
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -165,13 +167,17 @@ def scan(source: SourceFile, text: str, out: ScanOutput) -> None:
     index, starts = LineIndex(text), _doc_starts(text)
     for n, doc in enumerate(docs):
         kind = doc.get("kind") if isinstance(doc, dict) else None
+        start = starts[n] if n < len(starts) else 0
+        custom = _custom_resource(doc) if isinstance(kind, str) else None
+        if custom is not None:
+            _emit_custom(source, text, index, start, doc, custom, out)
+            continue
         if not isinstance(kind, str) or kind not in POD_SPEC_PATHS:
             continue
         name, ns = _meta(doc)
         pod = _dig(doc, POD_SPEC_PATHS[kind])
         labels = _dig(doc, _LABEL_PATHS[kind])
         exposure = _exposure(labels if isinstance(labels, dict) else {}, ns, services, ingresses)
-        start = starts[n] if n < len(starts) else 0
         if not isinstance(pod, dict):
             continue
         for container in as_list(pod.get("containers")) + as_list(pod.get("initContainers")):
@@ -187,3 +193,40 @@ def scan(source: SourceFile, text: str, out: ScanOutput) -> None:
                 env=container_env(container), exposure=exposure,
                 extra={"namespace": ns} if ns else {},
             ), out)
+
+
+def _custom_resource(doc: dict[str, Any]) -> CustomResourceSpec | None:
+    api = doc.get("apiVersion")
+    if not isinstance(api, str):
+        return None
+    return next((c for c in catalog().custom_resources
+                 if c.kind == doc.get("kind") and api.startswith(c.api_group)), None)
+
+
+def _emit_custom(source: SourceFile, text: str, index: LineIndex, start: int, doc: dict[str, Any],
+                 spec: CustomResourceSpec, out: ScanOutput) -> None:
+    """A model-serving custom resource (KServe InferenceService): exposed unless the
+    label that keeps it cluster-local is set."""
+    name, ns = _meta(doc)
+    labels = _dig(doc, ("metadata", "labels"))
+    labels = labels if isinstance(labels, dict) else {}
+    private = bool(spec.private_label) and all(labels.get(k) == v for k, v in spec.private_label.items())
+    label = _label_text(spec.private_label)
+    exposure = None if private else f"{spec.kind} default ingress (no {label} label)"
+    models = [v for p in spec.model_paths for v in [get_path(doc, p)] if isinstance(v, str) and v]
+    image = next((v for p in spec.image_paths for v in [get_path(doc, p)] if isinstance(v, str)), "")
+    holders = [get_path(doc, p.rpartition(".")[0]) for p in spec.image_paths]
+    candidates = [c for h in holders for c in (h if isinstance(h, list) else [h])]
+    container = next((c for c in candidates if isinstance(c, dict)), {})
+    pos = text.find(f"kind: {spec.kind}", start)
+    emit(source, Workload(
+        iac="kubernetes", resource_type=spec.kind, name=name or spec.kind,
+        address=f"{spec.kind}/{ns + '/' if ns else ''}{name}", image=image,
+        line=index.line(pos) if pos >= 0 else None, exposure=exposure, models=models,
+        args=container_args(container), env=container_env(container),
+        extra={"namespace": ns} if ns else {},
+    ), out, spec=None if image and classify(image) else spec.as_image_spec())
+
+
+def _label_text(label: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in label.items())

@@ -94,16 +94,18 @@ def served_models(spec: ImageSpec, args: list[str], env: dict[str, str]) -> list
 
 
 def _model_asset(source: SourceFile, model: str, line: int | None) -> Asset | None:
-    if model.startswith(("/", ".", "~")) or "{{" in model:
-        return None  # a path on disk, not a model id; kept as a property instead
+    model = model.removeprefix("hf://")
+    if model.startswith(("/", ".", "~")) or "{{" in model or "://" in model:
+        return None  # a path or storage URI, not a model id; kept as a property instead
     provider = "huggingface" if model.count("/") == 1 else "self-hosted"
     # `local`: served by a self-hosted server, not reached through a provider's API
     return Asset.make("model", model, "", provider=provider, locations=[source.loc(line)],
                       properties={"provider": provider, "declared_in": "iac", "local": True})
 
 
-def emit(source: SourceFile, work: Workload, out: ScanOutput) -> Asset | None:
-    spec = classify(work.image)
+def emit(source: SourceFile, work: Workload, out: ScanOutput, spec: ImageSpec | None = None) -> Asset | None:
+    """Record one workload; `spec` is given for custom resources (no image to match)."""
+    spec = spec or classify(work.image)
     if spec is None:
         return None
     ref = parse_image(work.image)
@@ -122,7 +124,7 @@ def emit(source: SourceFile, work: Workload, out: ScanOutput) -> Asset | None:
         "server": spec.server,
         "category": spec.category,
         "address": work.address,
-        "image": work.image,
+        "image": work.image or None,
         "image_tag": ref.tag or ("@" + ref.digest if ref.digest else None),
         "public": work.exposure is not None,
         "exposure": work.exposure,
@@ -136,9 +138,10 @@ def emit(source: SourceFile, work: Workload, out: ScanOutput) -> Asset | None:
                        locations=[source.loc(work.line)], properties=props)
     loc = source.loc(work.line)
     if work.exposure is not None:
-        evidence = f"{work.address} ({spec.label}, {work.image}) exposed via {work.exposure}"
+        what = f"{spec.label}, {work.image}" if work.image else spec.label
+        evidence = f"{work.address} ({what}) exposed via {work.exposure}"
         out.finding(make_finding(_EXPOSURE_RULE[spec.category], loc, asset=asset.id, evidence=evidence))
-    if ref.digest is None and ref.tag in (None, "latest"):
+    if work.image and ref.digest is None and ref.tag in (None, "latest"):
         out.finding(make_finding("AIP-IAC-008", loc, asset=asset.id,
                                  evidence=f"{work.address}: image {work.image} is not pinned"))
     out.asset(asset)
