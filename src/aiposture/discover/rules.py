@@ -24,6 +24,11 @@ class Rule(BaseModel):
     frameworks: dict[str, list[str]] = Field(min_length=1)
 
 
+# libyaml's safe loader when available: ten times faster, and every worker process loads
+# the rules once at start.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def all_rules() -> dict[str, Rule]:
     """Load and validate every rule file once; duplicate ids are an error."""
@@ -32,7 +37,7 @@ def all_rules() -> dict[str, Rule]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith((".yaml", ".yml")):
             continue
-        items = yaml.safe_load(entry.read_text(encoding="utf-8")) or []
+        items = yaml.load(entry.read_text(encoding="utf-8"), Loader=_LOADER) or []
         for item in items:
             try:
                 rule = Rule.model_validate(item)
