@@ -5,7 +5,8 @@ dialect (`kind`) that says where text lives."""
 from __future__ import annotations
 
 import time
-import uuid
+import itertools
+import os
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,9 +23,14 @@ from aiposture.gateway.telemetry import record_span
 from aiposture.gateway.upstream import build_request, post_json
 
 
+# request ids: a random per-process prefix and a counter (unique without a syscall per request)
+_ID_PREFIX = os.urandom(10).hex()
+_IDS = itertools.count(1)
+
+
 def _context(request: Request, route: str) -> Context:
     return Context(
-        route=route, request_id=uuid.uuid4().hex, client_ip=request.client.host if request.client else None
+        route=route, request_id=f"{_ID_PREFIX}{next(_IDS):012x}", client_ip=request.client.host if request.client else None
     )
 
 
