@@ -4,9 +4,9 @@ dialect (`kind`) that says where text lives."""
 
 from __future__ import annotations
 
-import time
 import itertools
 import os
+import time
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,7 +22,6 @@ from aiposture.gateway.streaming import open_stream
 from aiposture.gateway.telemetry import record_span
 from aiposture.gateway.upstream import build_request, post_json
 
-
 # request ids: a random per-process prefix and a counter (unique without a syscall per request)
 _ID_PREFIX = os.urandom(10).hex()
 _IDS = itertools.count(1)
@@ -30,7 +29,9 @@ _IDS = itertools.count(1)
 
 def _context(request: Request, route: str) -> Context:
     return Context(
-        route=route, request_id=f"{_ID_PREFIX}{next(_IDS):012x}", client_ip=request.client.host if request.client else None
+        route=route,
+        request_id=f"{_ID_PREFIX}{next(_IDS):012x}",
+        client_ip=request.client.host if request.client else None,
     )
 
 
