@@ -946,6 +946,103 @@ def bad_input_cases() -> list[Case]:
     ]
 
 
+LLAMA3_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + "
+    "message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+    "{% set content = bos_token + content %}"
+    "{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}"
+)
+MISTRAL_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}"
+    "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
+    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+    "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}"
+    "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token }}{% endif %}{% endfor %}"
+)
+
+
+def more_benign_cases() -> list[Case]:
+    """Everyday files of each format, so that false positives have something to show."""
+    import datetime
+    import decimal
+    import uuid
+
+    arrays = {f"layer{i}": np.arange(64, dtype="f4").reshape(8, 8) for i in range(3)}
+    many = {
+        f"t{i}": {"dtype": "F16", "shape": [4, 4], "data_offsets": [32 * i, 32 * (i + 1)]} for i in range(5)
+    }
+    policy = {
+        "module": "keras",
+        "class_name": "DTypePolicy",
+        "config": {"name": "float32"},
+        "registered_name": None,
+    }
+    layers = [
+        {
+            "module": "keras.layers",
+            "class_name": "InputLayer",
+            "config": {"batch_shape": [None, 28, 28, 1]},
+            "registered_name": None,
+        },
+        {
+            "module": "keras.layers",
+            "class_name": "Conv2D",
+            "registered_name": None,
+            "config": {"filters": 8, "kernel_size": [3, 3], "activation": "relu", "dtype": policy},
+        },
+        {"module": "keras.layers", "class_name": "Dropout", "config": {"rate": 0.2}, "registered_name": None},
+        DENSE,
+    ]
+    values = {
+        "when": datetime.datetime(2026, 1, 1),
+        "price": decimal.Decimal("1.5"),
+        "id": uuid.UUID(int=7),
+        "tags": {"a", "b"},
+        "pair": (1, 2),
+    }
+    members = {
+        "archive/data.pkl": state_dict_pickle(),
+        "archive/byteorder": b"little",
+        "archive/data/0": b"\x00" * 16,
+        "archive/data/1": b"\x01" * 16,
+        "archive/version": b"3\n",
+    }
+    header = {"descr": "<f4", "fortran_order": False, "shape": (8, 8)}
+    return [
+        _ok("values.pkl", pickle.dumps(values)),
+        _ok("arrays_p5.pkl", pickle.dumps(arrays, protocol=5)),
+        _ok(
+            "llama3.gguf",
+            gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": LLAMA3_TEMPLATE}),
+            fmt="gguf",
+        ),
+        _ok(
+            "mistral.gguf",
+            gguf_bytes({"general.architecture": "llama", "tokenizer.chat_template": MISTRAL_TEMPLATE}),
+            fmt="gguf",
+        ),
+        _ok("three_tensors.pt", torch_zip(members, compress=zipfile.ZIP_DEFLATED), fmt="pytorch"),
+        _ok(
+            "three.npz",
+            torch_zip({f"{k}.npy": npy_bytes(header, v.tobytes()) for k, v in arrays.items()}),
+            fmt="npz",
+        ),
+        _ok("convnet.keras", keras_zip(keras_config(layers)), fmt="keras"),
+        _ok(
+            "classifier.onnx",
+            onnx_model([("Conv", ""), ("Relu", ""), ("Gemm", ""), ("TreeEnsembleClassifier", "ai.onnx.ml")]),
+            fmt="onnx",
+        ),
+        _ok(
+            "sharded.safetensors",
+            safetensors_bytes({**many, "__metadata__": {"format": "pt"}}, b"\x00" * 160),
+            fmt="safetensors",
+        ),
+    ]
+
+
 def all_cases() -> list[Case]:
     return [
         *pickle_cases(),
@@ -954,6 +1051,7 @@ def all_cases() -> list[Case]:
         *keras_cases(),
         *graph_cases(),
         *weights_cases(),
+        *more_benign_cases(),
         *bad_input_cases(),
     ]
 

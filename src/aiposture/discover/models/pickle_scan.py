@@ -17,6 +17,7 @@ of them (a `STACK_GLOBAL` fed from a skipped region), the machine raises
 
 from __future__ import annotations
 
+import re
 import struct
 from bisect import bisect_right
 from collections.abc import Callable
@@ -424,14 +425,22 @@ class PickleMachine:
 
     def _merge_nested(self, child: PickleResult, offset: int) -> None:
         found = [ev for ev in child.events if ev.kind not in ("malformed", "trailing")]
-        if not found and any(ev.kind == "malformed" for ev in child.events):
-            return  # bytes that only looked like a pickle: not a finding
+        if any(ev.kind == "malformed" for ev in child.events):
+            # bytes that only looked like a pickle (tensor data starting with 0x80 0x02):
+            # keep only imports of real-looking names, which random bytes do not make
+            found = [ev for ev in found if ev.kind in ("global", "build_on_global")
+                     and _NAME.match(ev.module) and _NAME.match(ev.name)]
+            if not found:
+                return
         self._event("nested", offset, detail=f"pickle embedded in pickle bytes ({child.pickles} stream(s))")
         self.result.events.extend(found)
         self.result.ops += child.ops
         if not child.complete and found:
             self.result.complete = False
 
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 def scan_pickle_stream(
