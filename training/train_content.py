@@ -33,7 +33,7 @@ from common import featurize, roc_auc, tpr_at_fpr  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from split import assign_splits  # noqa: E402
 
-from aiposture.detect.content.detector import MODEL_FILE, lexicon_features  # noqa: E402
+from aiposture.detect.content.detector import LEXICON_FLOOR, MODEL_FILE, lexicon_features  # noqa: E402
 from aiposture.detect.content.lexicon import Lexicon, load_files  # noqa: E402
 from aiposture.detect.normalize import FEATURE_NAMES, feature_vector, normalize  # noqa: E402
 from aiposture.detect.textmodel import LinearTextModel  # noqa: E402
@@ -162,7 +162,8 @@ def main() -> int:
         F = raw[split]
         L = lex[split]
         z = combiner[:, 0] * F + combiner[:, 1] * L[:, :, 0] + combiner[:, 2] * L[:, :, 1] + combiner[:, 3]
-        return 1 / (1 + np.exp(-z))
+        floor = np.vectorize(lambda v: LEXICON_FLOOR[int(round(v * 6))])(L[:, :, 0]) * L[:, :, 1]
+        return np.maximum(1 / (1 + np.exp(-z)), floor)
 
     S = combined("test")
     Yt = Y[idx["test"]]
