@@ -321,3 +321,25 @@ def test_otel_off_by_default_and_api_tracer_when_on():
     assert make_tracer(False) is None
     pytest.importorskip("opentelemetry")
     assert make_tracer(True) is not None
+
+
+def test_client_disconnect_mid_stream_is_recorded(gateway):
+    import time
+
+    gw = gateway()
+    with httpx.stream(
+        "POST",
+        f"{gw.server.url}/v1/chat/completions",
+        headers={"authorization": f"Bearer {gw.key()}"},
+        json={
+            "model": "gpt-4o-mini",
+            "stream": True,
+            "messages": [{"role": "user", "content": "LONGSTREAM please"}],
+        },
+    ) as resp:
+        next(resp.iter_bytes())  # read one chunk, then hang up
+    deadline = time.monotonic() + 10
+    while not gw.events() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (event,) = gw.events()
+    assert event["data"]["status"] in (499, 403)

@@ -119,6 +119,7 @@ class _StreamGuard:
 
     async def run(self) -> AsyncIterator[bytes]:
         done: _Event | None = None
+        finished = False
         try:
             async for event in self._events():
                 if event.done:
@@ -132,13 +133,19 @@ class _StreamGuard:
             self._check()
             for chunk in self._release(final=True):
                 yield chunk
+            finished = True
             await self._finish()
             if done is not None:
                 yield done.render(False)
         except GatewayError as err:
+            finished = True
             await self._finish(err)  # on record before the caller hears of the block
             yield self._error_event(err)
         finally:
+            if not finished:  # the client went away mid-stream: record it without waiting
+                self.ctx.status, self.ctx.error = 499, "client_disconnected"
+                self.ctx.upstream_seconds = time.perf_counter() - self.started
+                self.gw.audit.writer.submit(self.gw.build_record(self.ctx))
             await self.resp.aclose()
 
     async def _events(self) -> AsyncIterator[_Event]:
