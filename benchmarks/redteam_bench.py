@@ -458,6 +458,7 @@ def garak() -> list[str]:
         ]
         started = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200, cwd=tmp)
+        (WORK / "garak_output.txt").write_text(proc.stdout + proc.stderr)
         secs = time.perf_counter() - started
         attempts = sum(
             1
@@ -472,8 +473,8 @@ def garak() -> list[str]:
         lines += [
             f"  {line}"
             for line in (proc.stdout + proc.stderr).splitlines()
-            if re.search(r"(PASS|FAIL|error|Error)", line)
-        ][-15:]
+            if re.search(r"(PASS|FAIL|rror|failed|No module)", line) and "it/s" not in line
+        ][-25:]
     return lines
 
 

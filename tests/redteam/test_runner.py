@@ -152,3 +152,17 @@ def test_interrupted_run_resumes_and_skips_finished(db_url):
     assert calls["n"] < len(full.attempts)  # finished attempts were not sent again
     assert first_calls + calls["n"] >= len(full.attempts)
     assert store.runs()[0].status == "finished"
+
+
+def test_canaries_and_long_replies_are_not_kept_in_clear():
+    cfg = config(probes=["leakage.system_prompt", "consumption"])
+    report = asyncio.run(run_campaign(cfg))
+    canary = next(a for a in report.attempts if a.probe == "leakage.system_prompt" and a.success)
+    assert canary.turns and "CANARY…[" in canary.turns[0].reply
+    from aiposture.redteam.targets.config import app_context, read_target
+
+    planted = app_context(read_target(SAMPLE).app, cfg.seed).system_canaries[0]
+    assert all(planted not in t.reply for a in report.attempts for t in a.turns)
+    long = [t.reply for a in report.attempts if a.probe.startswith("consumption") for t in a.turns]
+    assert long and all(len(r) < 9000 for r in long)
+    assert all(a.success for a in report.attempts if a.probe.startswith("consumption"))

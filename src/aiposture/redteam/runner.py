@@ -6,10 +6,12 @@ results written to the store in batches so `--resume` can skip finished attempts
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Callable
 
 from aiposture.errors import InputError
+from aiposture.model import mask_secret
 from aiposture.redteam.model import AppContext, AttemptResult, ChatRequest, Message, TargetReply, Turn
 from aiposture.redteam.plan import PlannedAttempt, RunConfig, apply_budget, build_plan
 from aiposture.redteam.scorers.base import ScoreInput, ScorerEnv
@@ -20,6 +22,24 @@ from aiposture.redteam.targets.base import Target, TargetError
 
 FLUSH_EVERY = 64
 MAX_BACKOFF = 8.0
+
+
+def mask_canaries(result: AttemptResult, canaries: list[str]) -> None:
+    """Replace canaries in the kept replies and tool arguments by their masked form:
+    a declared canary may be a real secret of the app, and reports must not carry it."""
+    found = [c for c in canaries if c]
+    if not found:
+        return
+    for turn in result.turns:
+        for canary in found:
+            if canary in turn.reply:
+                turn.reply = turn.reply.replace(canary, mask_secret(canary, 6))
+        for call in turn.tool_calls:
+            text = json.dumps(call.arguments, ensure_ascii=False)
+            if any(c in text for c in found):
+                for canary in found:
+                    text = text.replace(canary, mask_secret(canary, 6))
+                call.arguments = json.loads(text)
 
 
 class _Session:
@@ -144,6 +164,7 @@ class Runner:
                 outcome.reasons,
             )
         result.requests = session.requests
+        mask_canaries(result, [*self.context.system_canaries, *self.context.document_canaries])
         return result
 
     @staticmethod

@@ -55,6 +55,15 @@ class Strategy:
         raise NotImplementedError
 
 
+MAX_KEPT_REPLY = 8000
+
+
+def clip(text: str, limit: int = MAX_KEPT_REPLY) -> str:
+    """Replies are kept for the report up to a limit (scorers saw the whole reply):
+    an unbounded-consumption probe must not make the store and reports unbounded too."""
+    return text if len(text) <= limit else text[:limit] + f" …[{len(text)} chars]"
+
+
 async def converse(
     session: AttemptSession, history: list[Message], prompts: list[str], turns: list[Turn]
 ) -> TargetReply:
@@ -65,6 +74,6 @@ async def converse(
         reply = await session.send(history)
         history.append(Message(role="assistant", content=reply.text, tool_calls=reply.tool_calls))
         turns.append(
-            Turn(prompt=prompt, reply=reply.text, tool_calls=reply.tool_calls, blocked=reply.blocked)
+            Turn(prompt=prompt, reply=clip(reply.text), tool_calls=reply.tool_calls, blocked=reply.blocked)
         )
     return reply
