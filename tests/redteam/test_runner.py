@@ -166,3 +166,14 @@ def test_canaries_and_long_replies_are_not_kept_in_clear():
     long = [t.reply for a in report.attempts if a.probe.startswith("consumption") for t in a.turns]
     assert long and all(len(r) < 9000 for r in long)
     assert all(a.success for a in report.attempts if a.probe.startswith("consumption"))
+
+
+def test_runs_store_and_resume_on_postgresql(pg_schema_url):
+    store = RedteamStore(Store.open(pg_schema_url))
+    cfg = config(probes=["leakage", "indirect"])
+    first = asyncio.run(run_campaign(cfg, store=store, run_id="rt-pg"))
+    assert len(store.completed("rt-pg")) == len(first.attempts)
+    again = asyncio.run(run_campaign(cfg, store=store, run_id="rt-pg", resume=True))
+    assert strip(again.attempts) == strip(first.attempts) and again.requests == 1
+    assert store.runs()[0].summary["attempts"] == len(first.attempts)
+    store.store.close()
