@@ -201,3 +201,80 @@ def test_fast_hcl_parser_matches_python_hcl2(text):
 
     assert _hcl_parser() is not hcl2.loads  # the position-free parser loaded
     assert _hcl_parser()(text) == hcl2.loads(text)
+
+
+K8S_TF = """\
+resource "kubernetes_deployment_v1" "vllm" {
+  metadata {
+    name = "vllm"
+  }
+  spec {
+    template {
+      metadata {
+        labels = { app = "vllm" }
+      }
+      spec {
+        container {
+          name  = "server"
+          image = "vllm/vllm-openai:v0.6.3"
+          args  = ["--model", "mistralai/Mistral-7B-Instruct-v0.3"]
+          env {
+            name  = "HF_TOKEN"
+            value = var.hf_token
+          }
+        }
+        container {
+          name  = "proxy"
+          image = "nginx:1.27"
+        }
+      }
+    }
+  }
+}
+
+resource "kubernetes_service_v1" "vllm" {
+  metadata { name = "vllm" }
+  spec {
+    type     = "LoadBalancer"
+    selector = { app = "vllm" }
+  }
+}
+
+resource "helm_release" "qdrant" {
+  name       = "qdrant"
+  repository = "https://qdrant.github.io/qdrant-helm"
+  chart      = "qdrant"
+  set {
+    name  = "service.type"
+    value = "NodePort"
+  }
+}
+
+resource "helm_release" "ollama" {
+  name    = "ollama"
+  chart   = "otwld/ollama"
+  version = "0.60.0"
+}
+
+resource "helm_release" "ingress" {
+  name  = "ingress"
+  chart = "ingress-nginx"
+}
+"""
+
+
+def test_kubernetes_and_helm_providers(tmp_path):
+    out = scan_text(tmp_path, "infra/k8s.tf", K8S_TF)
+    assets = {a.name: a for a in out.assets if a.kind != "model"}
+    assert set(assets) == {"vllm", "qdrant", "ollama"}
+    vllm = assets["vllm"]
+    assert vllm.properties["resource_type"] == "kubernetes_deployment_v1"
+    assert vllm.properties["iac"] == "terraform"
+    assert vllm.properties["exposure"] == "kubernetes_service_v1.vllm (LoadBalancer)"
+    assert vllm.properties["models"] == ["mistralai/Mistral-7B-Instruct-v0.3"]
+    assert assets["qdrant"].kind == "vector-store" and assets["qdrant"].properties["chart"] == "qdrant"
+    assert assets["ollama"].properties["public"] is False
+    assert assets["ollama"].properties["chart_version"] == "0.60.0"
+    found = sorted((f.rule, f.evidence.split(" ")[0]) for f in out.findings)
+    assert found == [("AIP-IAC-006", "kubernetes_deployment_v1.vllm/server"),
+                     ("AIP-IAC-007", "helm_release.qdrant"), ("AIP-IAC-008", "helm_release.qdrant:")]

@@ -17,6 +17,7 @@ from aiposture.discover.base import MalformedInput, ScanOutput, SourceFile
 from aiposture.discover.iac import arm, bicep, cloudformation, compose, helm, kubernetes, terraform
 from aiposture.discover.iac.emit import emit_template
 from aiposture.discover.iac.resource import Template
+from aiposture.discover.iac.tf_workloads import emit_workloads
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,17 @@ def _cloud(parse: Callable[[SourceFile, str], Template]) -> Callable[[SourceFile
     return handle
 
 
+def _terraform(source: SourceFile, text: str, out: ScanOutput) -> None:
+    """Cloud resources, plus AI workloads deployed with the kubernetes/helm providers."""
+    template = terraform.parse(source, text)
+    emit_template(source, template, out)
+    emit_workloads(source, template, out)
+
+
 _YAML = frozenset({".yaml", ".yml"})
 
 FORMATS: dict[str, IacFormat] = {
-    "terraform": IacFormat("terraform", frozenset({".tf"}), terraform.claims, _cloud(terraform.parse)),
+    "terraform": IacFormat("terraform", frozenset({".tf"}), terraform.claims, _terraform),
     "bicep": IacFormat("bicep", frozenset({".bicep"}), bicep.claims, _cloud(bicep.parse)),
     "arm": IacFormat("arm", frozenset({".json"}), arm.claims, _cloud(arm.parse)),
     "cloudformation": IacFormat("cloudformation", _YAML | {".json", ".template"},

@@ -81,8 +81,22 @@ class CustomResourceSpec(BaseModel):
         return ImageSpec(match=[], server=self.server, category=self.category, label=self.label)
 
 
+class HelmChartSpec(BaseModel):
+    """A Helm chart (by chart name) that deploys a model server or vector database,
+    recognised in Terraform `helm_release` resources."""
+
+    chart: str
+    server: str
+    category: Literal["model-server", "vector-store"]
+    label: str
+
+    def as_image_spec(self) -> ImageSpec:
+        return ImageSpec(match=[], server=self.server, category=self.category, label=self.label)
+
+
 class Catalog(BaseModel):
     resources: list[ResourceSpec]
+    helm_charts: list[HelmChartSpec] = Field(default_factory=list)
     modules: list[ModuleSpec] = Field(default_factory=list)
     images: list[ImageSpec] = Field(default_factory=list)
     custom_resources: list[CustomResourceSpec] = Field(default_factory=list)
@@ -182,4 +196,6 @@ def terraform_markers() -> tuple[str, ...]:
     Terraform resource types/prefixes of the catalog and known module sources."""
     names = [r.type or r.prefix or "" for r in catalog().resources]
     tf = [n for n in names if n and "::" not in n and "/" not in n]
-    return tuple(dict.fromkeys([*tf, *(m.source for m in catalog().modules)]))
+    images = [m for i in catalog().images for m in i.match if len(m) > 4]  # kubernetes_* containers
+    charts = [f'"{c.chart}"' for c in catalog().helm_charts]  # helm_release chart = "..."
+    return tuple(dict.fromkeys([*tf, *(m.source for m in catalog().modules), *images, *charts]))
