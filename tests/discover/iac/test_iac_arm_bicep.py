@@ -70,6 +70,16 @@ def test_arm_language_version_2_symbolic_resources(tmp_path):
     assert out.findings == []
 
 
+def test_arm_copy_loop(tmp_path):
+    text = _arm([{"type": "Microsoft.Search/searchServices", "apiVersion": "2023-11-01",
+                  "name": "[concat('s', copyIndex())]", "copy": {"name": "loop", "count": 3},
+                  "properties": {"publicNetworkAccess": "Disabled", "disableLocalAuth": True}}])
+    out = scan_text(tmp_path, "t.json", text)
+    assert out.assets[0].properties["loop"] is True
+    assert out.assets[0].name == "Microsoft.Search/searchServices/concat('s', copyIndex())"
+    assert [f.rule for f in out.findings] == ["AIP-IAC-003"]
+
+
 def test_arm_unknown_expression_is_not_a_finding(tmp_path):
     text = _arm([{"type": "Microsoft.CognitiveServices/accounts", "apiVersion": "2024-10-01", "name": "a",
                   "properties": {"publicNetworkAccess": "[if(parameters('p'), 'Enabled', 'Disabled')]"}}])

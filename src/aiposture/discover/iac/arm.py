@@ -117,6 +117,7 @@ def _resource(raw: dict[str, Any], symbol: str | None, parent_type: str, parent_
         type=rtype, address=f"{rtype}/{label}", body=body, line=line,
         name=name if isinstance(name, str) and not isinstance(name, Expr) else "",
         refs=tuple(dict.fromkeys(r for r in refs if r)), parent=parent_addr,
+        extra={"loop": True} if isinstance(raw.get("copy"), dict) else {},
     )
 
 
