@@ -128,3 +128,13 @@ def test_malformed_cfn(tmp_path, text):
 def test_yaml_without_cfn_markers_is_left_alone(tmp_path):
     out = scan_text(tmp_path, ".github/workflows/ci.yaml", "on: push\njobs:\n  t:\n    runs-on: ubuntu\n")
     assert out.assets == [] and out.findings == [] and out.skipped == []
+
+
+def test_serverless_framework_resources(tmp_path):
+    text = ("service: rag\nprovider:\n  name: aws\nresources:\n  Resources:\n    Kb:\n"
+            "      Type: AWS::Bedrock::KnowledgeBase\n      Properties:\n        Name: docs\n"
+            "        KnowledgeBaseConfiguration:\n          VectorKnowledgeBaseConfiguration:\n"
+            "            EmbeddingModelArn: !Sub arn:aws:bedrock:${AWS::Region}::foundation-model/x\n")
+    out = scan_text(tmp_path, "serverless.yml", text)
+    assert [(a.kind, a.name) for a in out.assets] == [("cloud-resource", "docs")]
+    assert out.assets[0].locations[0].line == 6

@@ -90,13 +90,14 @@ class _Resolver:
 
 def parse(source: SourceFile, text: str) -> Template:
     doc = _load(source, text)
-    if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
+    resources = _resources_section(doc)
+    if resources is None:
         return Template(iac="cloudformation", resources=[])
     resolver = _Resolver(doc)
     index = LineIndex(text)
     cursor = 0
     out: list[IacResource] = []
-    for logical_id, raw in list(doc["Resources"].items())[:_MAX_RESOURCES]:
+    for logical_id, raw in list(resources.items())[:_MAX_RESOURCES]:
         if not isinstance(raw, dict) or not isinstance(raw.get("Type"), str):
             continue
         props = raw.get("Properties") if isinstance(raw.get("Properties"), dict) else {}
@@ -113,6 +114,16 @@ def parse(source: SourceFile, text: str) -> Template:
         out.append(IacResource(type=raw["Type"], address=str(logical_id), body=body, line=line,
                                refs=(str(logical_id),), extra=extra))
     return Template(iac="cloudformation", resources=out)
+
+
+def _resources_section(doc: Any) -> dict[str, Any] | None:
+    """`Resources` of a template, or `resources.Resources` of a Serverless Framework file."""
+    if not isinstance(doc, dict):
+        return None
+    section = doc.get("Resources")
+    if not isinstance(section, dict) and isinstance(doc.get("resources"), dict):
+        section = doc["resources"].get("Resources")
+    return section if isinstance(section, dict) else None
 
 
 def _find_key(text: str, key: str, start: int) -> int:
