@@ -215,11 +215,16 @@ def test_continue_yaml_block(tmp_path):
         ),
         ({"command": "node", "args": ["s.js", "--token", "tok_live_8f7a6b5c4d3e2f1a"]}, {"AIP-MCP-001"}),
         ({"command": "node", "args": ["s.js", "--api-key=YOUR_API_KEY"]}, set()),
+        (
+            {"command": "docker", "args": ["run", "-e", f"GITHUB_TOKEN={GITHUB_PAT}", "img@sha256:0"]},
+            {"AIP-MCP-001"},
+        ),
         ({"url": "https://u:pa55word@mcp.example.com/mcp"}, {"AIP-MCP-001"}),
     ],
 )
 def test_server_findings(tmp_path, server, rules):
     out = _scan(tmp_path, "mcp.json", json.dumps({"mcpServers": {"s": server}}))
+    assert GITHUB_PAT not in " ".join(x.model_dump_json() for x in [*out.assets, *out.findings])
     assert _rules(out, "s") == rules, [f.evidence for f in out.findings]
 
 

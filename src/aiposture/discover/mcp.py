@@ -220,7 +220,7 @@ def _masked_args(args: list[str], know: AgentKnowledge) -> list[str]:
         flag, eq, value = arg.partition("=")
         if secret_next and not is_placeholder(arg):
             masked.append(mask_secret(arg))
-        elif eq and flag.startswith("-") and know.secret_name(flag) and not is_placeholder(value):
+        elif eq and know.secret_name(flag) and not is_placeholder(value):
             masked.append(f"{flag}={mask_secret(value)}")
         elif _secret_types(arg):
             masked.append(mask_secret(arg))
@@ -355,7 +355,7 @@ def _secret_risks(server: McpServer, know: AgentKnowledge) -> list[tuple[str, st
     for i, arg in enumerate(server.args):
         flag, eq, value = arg.partition("=")
         prev = server.args[i - 1] if i else ""
-        if eq and flag.startswith("-") and know.secret_name(flag) and not is_placeholder(value):
+        if eq and know.secret_name(flag) and not is_placeholder(value):
             risks.append(("AIP-MCP-001", f"argument {flag} holds {mask_secret(value)}", f"arg:{i}"))
         elif prev.startswith("-") and "=" not in prev and know.secret_name(prev) and not is_placeholder(arg):
             risks.append(("AIP-MCP-001", f"argument {prev} holds {mask_secret(arg)}", f"arg:{i}"))
