@@ -26,6 +26,7 @@ from aiposture.discover.iac.resource import Expr, IacResource, Template
 MAX_DEPTH = 64
 _INTERP = re2.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 _TERMINATORS = frozenset({"\n", "}", "]", ",", ")"})
+_CONTINUATION = frozenset("?:.|&+-*/%=!<>")
 
 
 def claims(name: str, text: str) -> bool:
@@ -240,6 +241,10 @@ class _Parser:
                 elif tok.kind == "punct" and tok.text == ":" and inner == 0:
                     break
             self.skip_newlines_only()
+            if self.is_(self.peek(), "ident", "if"):  # [for x in y: if (cond) {...}]
+                self.pos += 1
+                if self.is_(self.peek(), "punct", "("):
+                    self.skip_balanced()
         if not self.is_(self.peek(), "punct", "{"):
             self.skip_statement()
             return None, loop
@@ -288,6 +293,9 @@ class _Parser:
             if owner and self.is_(tok, "ident", "resource") and self.is_(self.peek(1), "ident"):
                 self.resource_decl(owner[0], owner[1], depth)
                 continue
+            if tok.kind == "punct" and tok.text in _CONTINUATION:
+                self.skip_statement()  # a multi-line expression's next line (`? a`, `: b`, `.x`)
+                continue
             if tok.kind not in ("ident", "string") or not self.is_(self.peek(1), "punct", ":"):
                 line = self.lines.line(tok.start)
                 raise MalformedInput(f"malformed Bicep: unexpected {tok.text!r} at line {line}")
@@ -312,6 +320,8 @@ class _Parser:
         first = self.pos
         depth = 0
         while (tok := self.peek()) is not None:
+            if tok.kind == "nl" and depth == 0 and self._continues():
+                continue
             if tok.kind in ("punct", "nl") and tok.text in _TERMINATORS and depth == 0:
                 break
             if tok.kind == "punct" and tok.text in "([{":
@@ -325,6 +335,18 @@ class _Parser:
         if len(toks) == 1:
             return self.scalar(toks[0])
         return Expr(self.text[toks[0].start:toks[-1].end])
+
+    def _continues(self) -> bool:
+        """At a newline inside a value: does the next line go on with it (`? a`, `: b`)?
+        If so, step past the newlines."""
+        k = self.pos
+        while k < len(self.toks) and self.toks[k].kind == "nl":
+            k += 1
+        nxt = self.toks[k] if k < len(self.toks) else None
+        if nxt is not None and nxt.kind == "punct" and nxt.text in _CONTINUATION:
+            self.pos = k
+            return True
+        return False
 
     def scalar(self, tok: Tok) -> Any:
         if tok.kind == "string":
