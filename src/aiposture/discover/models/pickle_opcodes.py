@@ -5,6 +5,7 @@ data opcodes that the fast path steps over."""
 from __future__ import annotations
 
 import pickletools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,12 +185,43 @@ SHORT_BYTES = 64
 
 
 
+_FIXED_RUN = re.compile(
+    rb"(?:[N\x88\x89\]\)\}\x8f\(aelt\x85\x86\x87dsu\x90\x91]|K.|M..|J....|G.{8}|\x95.{8}|h.|j....)*",
+    re.DOTALL,
+)
+
+
 def scan_run(buf: bytes, i: int, memo: int) -> tuple[int, int]:  # noqa: C901 - hot loop
     """End of the run of plain data opcodes starting at `i` (within `buf`), and how many
-    memo entries it stores. Memo stores must use the next sequential key."""
+    memo entries it stores. Memo stores must use the next sequential key.
+
+    The hottest loop of the scanner: token kinds are literals (see _TOKLEN), the
+    common `string, MEMOIZE` pair is taken in one step, and bounds are checked only
+    near the end of the buffer (no fixed token is longer than 9 bytes)."""
     n = len(buf)
+    safe = n - 16
     toklen = _TOKLEN
     first_memo = memo
+    fixed_run = _FIXED_RUN.match
+    while i < safe:
+        t = toklen[buf[i]]
+        if t > 0:
+            i += t
+            if toklen[buf[i]] > 0:  # two fixed tokens in a row: a list of numbers, probably
+                i = fixed_run(buf, i).end()
+        elif t == -2:  # SHORT_BINUNICODE, often followed by MEMOIZE
+            j = i + 2 + buf[i + 1]
+            if j >= n:
+                break
+            if buf[j] == 0x94:
+                memo += 1
+                j += 1
+            i = j
+        elif t == -1:  # MEMOIZE
+            memo += 1
+            i += 1
+        else:
+            break
     while i < n:
         t = toklen[buf[i]]
         if t > 0:
