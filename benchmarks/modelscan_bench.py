@@ -296,25 +296,39 @@ def opcode_heavy_pickle(path: Path, target: int = 68 << 20) -> None:
         n = max(n + 1, int(n * target / len(data) * 1.01))
 
 
-def _measure_process(argv: list[str], env: dict | None = None, timeout: int = 900) -> dict:
+def _measure_process(argv: list[str], env: dict | None = None, timeout: int = 1200) -> dict:
+    """Wall time, CPU time (user + system: what the tool itself spent, whatever the
+    machine's load) and peak RSS of one process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    except ChildProcessError:  # pragma: no cover
-        return {"error": "wait failed"}
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if elapsed > timeout:
-        return {"seconds": elapsed, "rss_mb": usage.ru_maxrss / 1024, "note": "over time limit"}
-    return {"seconds": elapsed, "rss_mb": usage.ru_maxrss / 1024, "rc": proc.returncode}
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() - start > timeout:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            return {
+                "seconds": time.perf_counter() - start,
+                "cpu": usage.ru_utime + usage.ru_stime,
+                "rss_mb": usage.ru_maxrss / 1024,
+                "note": "killed at the time limit",
+            }
+        time.sleep(0.05)
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "rc": os.waitstatus_to_exitcode(status),
+    }
 
 
-def _ours_argv(path: Path) -> list[str]:
+def _ours_argv(path: Path, hashing: bool = True) -> list[str]:
     code = (
-        "import sys; from aiposture.discover.models import scan_file; print(scan_file(sys.argv[1]).verdict)"
+        "import sys; from aiposture.discover.models import ScanOptions, scan_file; "
+        "print(scan_file(sys.argv[1], options=ScanOptions(hash=sys.argv[2] == '1')).verdict)"
     )
-    return [sys.executable, "-c", code, str(path)]
+    return [sys.executable, "-c", code, str(path), "1" if hashing else "0"]
 
 
 def _peer_argv(tool: str, path: Path) -> list[str] | None:
@@ -336,11 +350,16 @@ def throughput() -> dict:
         _write_sparse_safetensors(path, 2 << 30)
         files.append(path)
     total = sum(p.stat().st_size for p in files)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for path in files:
         assert scan_file(path, options=ScanOptions(hash=False)).verdict == "safe"
-    elapsed = time.perf_counter() - start
-    out["safetensors_header_only"] = {"bytes": total, "seconds": elapsed, "gb_per_s": total / elapsed / 1e9}
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    out["safetensors_header_only"] = {
+        "bytes": total,
+        "seconds": elapsed,
+        "cpu": cpu,
+        "gb_per_s": total / elapsed / 1e9,
+    }
     for path in files:
         path.unlink()
     # pickles: in-band numpy arrays (how plain pickles of models look) and a torch zip
@@ -349,21 +368,13 @@ def throughput() -> dict:
     tzip = folder / "checkpoint.pt"
     _write_torch_zip(tzip, 512)
     for label, path in (("pickle_numpy_arrays", pkl), ("torch_zip_checkpoint", tzip)):
-        size = path.stat().st_size
-        row = {"bytes": size}
-        for hashing in (True, False):
-            start = time.perf_counter()
-            verdict = scan_file(path, options=ScanOptions(hash=hashing)).verdict
-            row["ours_mb_per_s" + ("" if hashing else "_no_hash")] = (
-                size / (time.perf_counter() - start) / 1e6
-            )
-            row["verdict"] = verdict
+        row: dict = {"bytes": path.stat().st_size}
+        row["aiposture"] = _measure_process(_ours_argv(path, hashing=True))
+        row["aiposture (no hash)"] = _measure_process(_ours_argv(path, hashing=False))
         for tool in ("picklescan", "modelscan", "fickling", "modelaudit"):
             argv = _peer_argv(tool, path)
-            if argv is None:
-                continue
-            m = _measure_process(argv, env={**PEER_ENV, "HOME": tempfile.mkdtemp()})
-            row[f"{tool}_mb_per_s"] = size / m["seconds"] / 1e6 if "seconds" in m else None
+            if argv is not None:
+                row[tool] = _measure_process(argv, env={**PEER_ENV, "HOME": tempfile.mkdtemp()})
         out[label] = row
     pkl.unlink()
     tzip.unlink()
@@ -379,42 +390,42 @@ def throughput() -> dict:
     return out
 
 
+TOOLS = ("aiposture", "aiposture (no hash)", "picklescan", "modelscan", "fickling", "modelaudit")
+
+
+def _cell(m: dict | None, size: int) -> str:
+    if m is None:
+        return "not run"
+    note = f" ({m['note']})" if m.get("note") else ""
+    return f"{size / m['cpu'] / 1e6:.0f} MB/s ({m['seconds']:.1f} s wall){note}" if m.get("cpu") else "n/a"
+
+
 def print_throughput(out: dict) -> None:
     print("\n## Throughput\n")
     st = out["safetensors_header_only"]
     print(
-        f"safetensors, header only: {st['bytes'] / 2**30:.0f} GiB in {st['seconds']:.3f} s = "
-        f"{st['gb_per_s']:.1f} GB/s"
+        f"safetensors, header only: {st['bytes'] / 2**30:.0f} GiB in {st['seconds']:.3f} s wall "
+        f"({st['cpu']:.3f} s CPU) = {st['gb_per_s']:.0f} GB/s"
     )
-    print(
-        "\n| file | size | aiposture (SHA-256 on) | aiposture (hash off) | picklescan | modelscan "
-        "| fickling | modelaudit |"
-    )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\nMB/s of CPU time (wall time in brackets), one process per tool and file:\n")
+    print("| file | size | " + " | ".join(TOOLS) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in TOOLS) + " |")
     for label in ("pickle_numpy_arrays", "torch_zip_checkpoint"):
         r = out[label]
-        cells = [
-            f"{r.get(k):.0f} MB/s" if r.get(k) else "n/a"
-            for k in (
-                "ours_mb_per_s",
-                "ours_mb_per_s_no_hash",
-                "picklescan_mb_per_s",
-                "modelscan_mb_per_s",
-                "fickling_mb_per_s",
-                "modelaudit_mb_per_s",
-            )
-        ]
+        cells = [_cell(r.get(t), r["bytes"]) for t in TOOLS]
         print(f"| {label} | {r['bytes'] / 1e6:.0f} MB | " + " | ".join(cells) + " |")
     heavy = out["opcode_heavy"]
     print(f"\nopcode-heavy pickle ({heavy['bytes'] / 2**20:.0f} MiB), one process each:\n")
-    print("| tool | wall time (s) | peak RSS (MB) |")
-    print("| --- | --- | --- |")
+    print("| tool | CPU time (s) | wall time (s) | peak RSS (MB) |")
+    print("| --- | --- | --- | --- |")
     for tool in ("aiposture", "picklescan", "modelscan", "fickling", "modelaudit"):
         m = heavy.get(tool)
         if m is None:
-            print(f"| {tool} | not run | |")
+            print(f"| {tool} | not run | | |")
         else:
-            print(f"| {tool} | {m.get('seconds', 0):.1f} | {m.get('rss_mb', 0):.0f} |")
+            note = f" ({m['note']})" if m.get("note") else ""
+            cpu, wall, rss = m.get("cpu", 0), m.get("seconds", 0), m.get("rss_mb", 0)
+            print(f"| {tool} | {cpu:.1f}{note} | {wall:.1f} | {rss:.0f} |")
 
 
 def main() -> None:
