@@ -285,8 +285,10 @@ def test_secrets_are_found_and_never_in_clear(tmp_path):
 
 def test_secret_by_name_without_detector(tmp_path, monkeypatch):
     import aiposture.discover.mcp as mcp
+    import aiposture.discover.mcp_risks as mcp_risks
 
-    monkeypatch.setattr(mcp, "_secret_types", lambda value: [])
+    monkeypatch.setattr(mcp, "secret_types", lambda value: [])
+    monkeypatch.setattr(mcp_risks, "secret_types", lambda value: [])
     doc = {"mcpServers": {"s": {"command": "x", "env": {"SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdefgh"}}}}
     out = _scan(tmp_path, "mcp.json", json.dumps(doc))
     assert _rules(out, "s") == {"AIP-MCP-001"}
