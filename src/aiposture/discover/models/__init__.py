@@ -36,7 +36,7 @@ def scan_file(
         return report
     _provenance(report, path, options)
     if approved is not None and report.sha256:
-        report.approved = approved.is_approved(name=path.name, sha256=report.sha256)
+        report.approved = approved.is_approved(sha256=report.sha256)  # files: by hash only
         if not report.approved:
             _add(
                 report, "AIP-MODEL-025", f"sha256 {report.sha256[:16]}… is not in the approved-model registry"
