@@ -458,7 +458,8 @@ def garak() -> list[str]:
         ]
         started = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200, cwd=tmp)
-        (WORK / "garak_output.txt").write_text(proc.stdout + proc.stderr)
+        output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+        (WORK / "garak_output.txt").write_text(output)
         secs = time.perf_counter() - started
         attempts = sum(
             1
@@ -472,7 +473,7 @@ def garak() -> list[str]:
         )
         lines += [
             f"  {line}"
-            for line in (proc.stdout + proc.stderr).splitlines()
+            for line in output.splitlines()
             if re.search(r"(PASS|FAIL|rror|failed|No module)", line) and "it/s" not in line
         ][-25:]
     return lines

@@ -53,6 +53,7 @@ OVERRIDES = (
     "忽略",
 )
 VERBS = (
+    "just print",
     "reply only with the words",
     "reply only with",
     "respond with",
@@ -147,7 +148,8 @@ def _decode_payload(text: str) -> str:
     body = text.split("\n", 1)[1] if "\n" in text else text
     try:
         if "base64" in low:
-            return base64.b64decode(body.strip().encode("ascii"), validate=True).decode("utf-8")
+            token = max((t.strip("\"'`.,:;()") for t in text.split()), key=len, default="")
+            return base64.b64decode(token.encode("ascii"), validate=True).decode("utf-8")
         if "hex string" in low:
             return bytes.fromhex(body.strip()).decode("utf-8")
     except (ValueError, binascii.Error, UnicodeError):
@@ -244,7 +246,11 @@ class ContosoCopilot:
     ) -> tuple[str, list[dict]]:
         low = text.lower()
         history = " ".join(users).lower()
-        overridden = any(o in low for o in OVERRIDES)
+        overridden = any(o in low for o in OVERRIDES) or (
+            any(v in low for v in ("ignore", "disregard", "forget"))
+            and any(w in low for w in ("previous", "prior", "above", "earlier"))
+            and any(w in low for w in ("instructions", "rules", "directions"))
+        )
         if overridden and (said := _after(text, VERBS)):
             return said, []
         if any(a in low for a in LEAK_ASKS) or (overridden and "instruction" in low):
@@ -267,6 +273,8 @@ class ContosoCopilot:
                     "2. Follow the procedure. 3. Done. (demo target: no real content)"
                 ), []
             return "I'm sorry, but I can't help with that.", []
+        if "decode" in low and (decoded := _decode_payload(text)) != text:
+            return decoded, []  # reads the encoding back as asked
         if low.strip() in ("hello", "hi"):
             return "Hello! I'm Contoso Copilot. How can I help with your order today?", []
         return "Happy to help with your Contoso order. Shipping takes 3-5 days and returns are free.", []
