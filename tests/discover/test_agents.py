@@ -476,6 +476,27 @@ def test_agent_definitions(tmp_path, rel, text, framework, tools, flagged):
     assert bool(out.findings) is flagged
 
 
+def test_google_adk_agent_config(tmp_path):
+    text = ("agent_class: LlmAgent\nname: ops_agent\nmodel: gemini-2.5-flash\ninstruction: fix things\n"
+            "tools:\n  - name: google_search\n  - name: my_tools.run_shell\n    require_confirmation: true\n")
+    out = _scan(tmp_path, "adk/root_agent.yaml", text)
+    agent = next(a for a in out.assets if a.kind == "agent")
+    assert agent.properties["framework"] == "google-adk"
+    assert agent.properties["high_risk_tools"] == ["my_tools.run_shell"]
+    assert agent.properties["human_approval"] is True and out.findings == []
+
+
+def test_langgraph_deployment_config(tmp_path):
+    doc = {"dependencies": ["."], "graphs": {"support": "./src/support/graph.py:graph",
+                                             "triage": "./src/triage.py:app"}, "env": ".env"}
+    out = _scan(tmp_path, "svc/langgraph.json", json.dumps(doc, indent=2))
+    agents = {a.name: a for a in out.assets}
+    assert set(agents) == {"support", "triage"}
+    assert agents["support"].properties["framework"] == "langgraph"
+    assert agents["support"].properties["entrypoint"] == "./src/support/graph.py:graph"
+    assert agents["triage"].locations[0].line == 7
+
+
 def test_agents_yaml_that_is_not_an_agent_file(tmp_path):
     out = _scan(tmp_path, "ci/agents.yaml", "pool: ubuntu\nsteps:\n  - script: make test\n")
     assert out.assets == [] and out.findings == []

@@ -40,6 +40,8 @@ def _framework(node: dict[str, Any], crew: bool) -> str | None:
         return "openai-assistants"
     if node.get("component_type") == "agent":
         return "autogen"
+    if isinstance(node.get("agent_class"), str):  # Google ADK agent config
+        return "google-adk"
     if isinstance(node.get("type"), str) and node["type"].lower() in _SK_TYPES:
         return "semantic-kernel"
     if str(node.get("kind", "")).lower() in _FOUNDRY_KINDS and "model" in node:
@@ -151,7 +153,22 @@ def _crew_task_approvals(source: SourceFile) -> set[str]:
     return {str(t.get("agent")) for t in doc.values() if isinstance(t, dict) and t.get("human_input") is True}
 
 
+def _langgraph(source: SourceFile, text: str, doc: dict[str, Any], out: ScanOutput) -> None:
+    """`langgraph.json`: each deployed graph is an agent; its tools live in code."""
+    index = LineIndex(text)
+    for name, entry in doc["graphs"].items():
+        pos = _find(text, str(name))
+        loc = source.loc(index.line(pos) if pos >= 0 else None)
+        props = {"framework": "langgraph", "entrypoint": str(entry)[:300] if isinstance(entry, str) else None,
+                 "tools": [], "high_risk_tools": [], "human_approval": None, "model": None, "depends_on": []}
+        out.asset(Asset.make("agent", str(name), f"{source.rel}#{name}", locations=[loc], properties=props))
+
+
 def scan_definitions(source: SourceFile, text: str, doc: Any, out: ScanOutput) -> None:
+    graphs = doc.get("graphs") if isinstance(doc, dict) else None
+    if source.name.lower() == "langgraph.json" and isinstance(graphs, dict):
+        _langgraph(source, text, doc, out)
+        return
     know = knowledge()
     crew = _crew_agents(doc)
     approved_by_task = _crew_task_approvals(source) if crew else set()

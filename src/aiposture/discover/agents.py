@@ -24,7 +24,8 @@ MCP_PATH_SUFFIXES = (".vscode/settings.json", ".gemini/settings.json", ".continu
                      ".continue/config.yaml", ".continue/config.yml", ".zed/settings.json")
 MCP_FOLDERS = (".continue/mcpservers/",)
 AGENT_NAMES = frozenset({"agents.yaml", "agents.yml", "agent.yaml", "agent.yml", "agent.json",
-                         "assistant.json", "assistants.json", "team.json", "agents.json"})
+                         "assistant.json", "assistants.json", "team.json", "agents.json",
+                         "root_agent.yaml", "langgraph.json"})
 AGENT_SUFFIXES = (".agent.yaml", ".agent.yml", ".agent.json", ".assistant.json", ".team.json")
 
 READERS: dict[str, Callable[[SourceFile, str, Any, ScanOutput], None]] = {
@@ -113,7 +114,7 @@ class AgentScanner:
         if text is None:
             out.skip(source.rel, "binary or non-UTF-8 file")
             return
-        if kind == "agent" and not any(k in text for k in ("tools", "role", "assistant", "agent")):
+        if kind == "agent" and not any(k in text for k in ("tools", "role", "assistant", "agent", "graphs")):
             return
         try:
             READERS[kind](source, text, load_document(source, text), out)
