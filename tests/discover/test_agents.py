@@ -542,3 +542,8 @@ def test_type_confusion_never_crashes(tmp_path, rel, text):
         _scan(tmp_path, rel, text)
     except MalformedInput:
         pass
+
+
+def test_settings_without_mcp_are_not_parsed(tmp_path):
+    out = _scan(tmp_path, ".vscode/settings.json", '{"editor.tabSize": 2, // junk that does not parse\n')
+    assert out.assets == [] and out.findings == []

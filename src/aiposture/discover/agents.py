@@ -28,6 +28,12 @@ AGENT_NAMES = frozenset({"agents.yaml", "agents.yml", "agent.yaml", "agent.yml",
                          "root_agent.yaml", "langgraph.json"})
 AGENT_SUFFIXES = (".agent.yaml", ".agent.yml", ".agent.json", ".assistant.json", ".team.json")
 
+# Literal strings a file must contain to be worth parsing, per reader.
+_MARKERS: dict[str, tuple[str, ...]] = {
+    "mcp": ("mcpServers", "servers", "context_servers", "modelContextProtocolServers"),
+    "agent": ("tools", "role", "assistant", "agent", "graphs"),
+}
+
 READERS: dict[str, Callable[[SourceFile, str, Any, ScanOutput], None]] = {
     "mcp": mcp.scan_config,
     "agent": agent_defs.scan_definitions,
@@ -114,8 +120,8 @@ class AgentScanner:
         if text is None:
             out.skip(source.rel, "binary or non-UTF-8 file")
             return
-        if kind == "agent" and not any(k in text for k in ("tools", "role", "assistant", "agent", "graphs")):
-            return
+        if not any(k in text for k in _MARKERS[kind]):
+            return  # e.g. a VS Code settings.json without MCP servers: not even parsed
         try:
             READERS[kind](source, text, load_document(source, text), out)
         except RecursionError as exc:
