@@ -313,7 +313,7 @@ def test_jsonc_comments_and_trailing_commas(tmp_path):
     [
         ("mcp.json", '{"mcpServers": {'),
         (".continue/config.yaml", "mcpServers: [\n"),
-        ("mcp.json", "[" * 100_000 + "]" * 100_000),
+        ("mcp.json", '{"mcpServers": ' + "[" * 100_000 + "]" * 100_000 + "}"),
         ("agents.yaml", "tools: " + "[" * 300_000),
     ],
 )
