@@ -58,7 +58,8 @@ class _Session:
 
     async def send(self, messages: list[Message]) -> TargetReply:
         ctx = self.runner.context
-        request = ChatRequest(
+        request = ChatRequest.model_construct(
+            max_tokens=None,
             messages=list(messages),
             tools=ctx.tools,
             system_prompt=ctx.system_prompt,

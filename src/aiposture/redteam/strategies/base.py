@@ -64,16 +64,24 @@ def clip(text: str, limit: int = MAX_KEPT_REPLY) -> str:
     return text if len(text) <= limit else text[:limit] + f" …[{len(text)} chars]"
 
 
+# The hot path builds its own models from values it already trusts: model_construct
+# skips re-validating them on every turn of every attempt.
 async def converse(
     session: AttemptSession, history: list[Message], prompts: list[str], turns: list[Turn]
 ) -> TargetReply:
     """Send each prompt as a user turn in one conversation; return the last reply."""
     reply = TargetReply()
     for prompt in prompts:
-        history.append(Message(role="user", content=prompt))
+        history.append(Message.model_construct(role="user", content=prompt, tool_calls=[], name=None))
         reply = await session.send(history)
-        history.append(Message(role="assistant", content=reply.text, tool_calls=reply.tool_calls))
+        history.append(
+            Message.model_construct(
+                role="assistant", content=reply.text, tool_calls=reply.tool_calls, name=None
+            )
+        )
         turns.append(
-            Turn(prompt=prompt, reply=clip(reply.text), tool_calls=reply.tool_calls, blocked=reply.blocked)
+            Turn.model_construct(
+                prompt=prompt, reply=clip(reply.text), tool_calls=reply.tool_calls, blocked=reply.blocked
+            )
         )
     return reply
