@@ -140,11 +140,17 @@ def test_nothing_ai_in_ordinary_config(tmp_path, text: str) -> None:
 
 
 def test_keys_in_any_config_are_masked(tmp_path) -> None:
-    text = json.dumps({"mcpServers": {"hf": {"env": {"HF_TOKEN": HF_TOKEN, "OPENAI_API_KEY": OPENAI_KEY}}}})
-    out = scan(SCANNER, tmp_path, ".vscode/mcp.json", text)
+    text = json.dumps({"services": {"hf": {"env": {"HF_TOKEN": HF_TOKEN, "OPENAI_API_KEY": OPENAI_KEY}}}})
+    out = scan(SCANNER, tmp_path, "deploy/settings.json", text)
     assert sorted(f.rule for f in out.findings) == ["AIP-SECRET-002", "AIP-SECRET-002"]
     assert all("…" in f.evidence for f in out.findings)
     assert_no_clear_secret(out)
+
+
+@pytest.mark.parametrize("rel", [".vscode/mcp.json", "claude_desktop_config.json", ".cursor/mcp.json"])
+def test_mcp_client_configs_are_left_to_the_agents_scanner(rel: str) -> None:
+    # the agents scanner reports their servers and secrets; reading them twice would double-report keys
+    assert not SCANNER.wants(rel, rel.rsplit("/", 1)[-1], ".json")
 
 
 @pytest.mark.parametrize(

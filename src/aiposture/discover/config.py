@@ -15,6 +15,7 @@ from functools import cache
 
 import re2
 
+from aiposture.discover.agents import classify as classify_agent_file
 from aiposture.discover.base import ScanOutput, SourceFile
 from aiposture.discover.endpoints import EndpointRef, endpoint_asset, endpoint_findings, endpoint_matcher
 from aiposture.discover.model_refs import model_asset, model_matcher
@@ -52,7 +53,11 @@ class ConfigScanner:
         lowered = name.lower()
         if lowered.startswith(".env") or lowered == "dockerfile" or lowered.endswith(".dockerfile"):
             return True
-        return suffix in CONFIG_SUFFIXES and lowered not in EXCLUDED_NAMES
+        if suffix not in CONFIG_SUFFIXES or lowered in EXCLUDED_NAMES:
+            return False
+        # MCP client configs belong to the agents scanner, which reports their secrets
+        # itself; reading them here too would report each key twice.
+        return classify_agent_file(rel, name) != "mcp"
 
     def scan(self, source: SourceFile, out: ScanOutput) -> None:
         text = source.text()
