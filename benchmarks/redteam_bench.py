@@ -55,14 +55,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+FAKE_REPLY = json.dumps(
+    {
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": "I'm sorry, I can't help with that."}}
+        ]
+    }
+)
+
+
+async def fake_app(scope, receive, send) -> None:
+    """The cheapest OpenAI-compatible fake: reads the body, answers a fixed refusal."""
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+    )
+    await send({"type": "http.response.body", "body": FAKE_REPLY.encode()})
+
+
 class LocalTarget:
-    """The sample target served by uvicorn (httptools) in a child process."""
+    """The sample target (or the constant fake) served by uvicorn (httptools) in a child process."""
+
+    def __init__(self, fake: bool = False) -> None:
+        self.fake = fake
 
     def __enter__(self) -> LocalTarget:
         self.port = free_port()
         code = (
             f"from aiposture.commands.demo_target import serve_target; serve_target('127.0.0.1', {self.port})"
         )
+        if self.fake:
+            code = (
+                "import sys, uvicorn; sys.path.insert(0, 'benchmarks'); from redteam_bench import fake_app; "
+                f"uvicorn.run(fake_app, host='127.0.0.1', port={self.port}, log_level='warning')"
+            )
         self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -136,6 +164,12 @@ def throughput(runs: int = 3) -> list[str]:
             ("HTTP, c=1, stored", target.url, 1, f"sqlite:///{tmp}/c.db", False),
             ("in-process callable, c=32, stored (runner overhead)", "x:y", 32, f"sqlite:///{tmp}/d.db", True),
         ]
+        with LocalTarget(fake=True) as fake:
+            best, median = best_of(runs, run_suite, fake.url, CHAINS, 32, f"sqlite:///{tmp}/f.db", False)
+            lines.append(
+                f"| HTTP constant fake target (fixed refusal), c=32, stored | {best[0]} | {best[1]} | "
+                f"{best[2]:.2f} | {best[0] / best[2]:.0f} | {median[0] / median[2]:.0f} | {best[3]:.1%} |"
+            )
         for label, url, conc, db, fast in cases:
             best, median = best_of(
                 runs,

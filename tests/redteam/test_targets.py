@@ -222,3 +222,26 @@ def test_canaries_are_planted_deterministically():
     assert a.system_canaries == b.system_canaries != c.system_canaries
     assert a.system_canaries[0] in a.system_prompt
     assert any(a.document_canaries[0] in d.text for d in a.documents)
+
+
+def test_oversized_reply_is_refused(monkeypatch):
+    from aiposture.redteam.targets import http_client
+
+    monkeypatch.setattr(http_client, "MAX_REPLY_BYTES", 1000)
+    big = {"choices": [{"message": {"content": "x" * 5000}}]}
+    with serve(json_app(lambda scope, body: (200, big))) as url:
+        with pytest.raises(TargetError, match="larger than"):
+            send(OpenAIChatTarget(base_url=url))
+
+
+@pytest.mark.parametrize("status,code,blocked", [(403, "content_blocked", True), (400, "content_filter", True),
+                                                 (403, "insufficient_quota", False)])
+def test_gateway_refusal_is_an_answer(status, code, blocked):
+    body = {"error": {"message": "prompt blocked by policy block-injection", "code": code}}
+    with serve(json_app(lambda scope, _: (status, body))) as url:
+        if blocked:
+            reply = send(OpenAIChatTarget(base_url=url))
+            assert reply.blocked and "blocked by policy" in reply.text
+        else:
+            with pytest.raises(TargetError):
+                send(OpenAIChatTarget(base_url=url))

@@ -5,6 +5,7 @@ a per-request timeout, and the mapping of transport failures to TargetError
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import httpx
@@ -30,8 +31,8 @@ class ShardedClient:
         ]
         self._next = itertools.cycle(self.clients)
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return await next(self._next).request(method, url, **kwargs)
+    def stream(self, method: str, url: str, **kwargs: Any):
+        return next(self._next).stream(method, url, **kwargs)
 
     async def aclose(self) -> None:
         for client in self.clients:
@@ -54,42 +55,54 @@ async def post_json(
 ) -> tuple[int, Any]:
     """Send JSON, return (status, decoded JSON). Raise TargetError with a short reason."""
     try:
-        response = await client.request(method, url, json=body, headers=headers)
+        async with client.stream(method, url, json=body, headers=headers) as response:
+            status, content = response.status_code, await _read_capped(response, url)
     except httpx.TimeoutException as exc:
         raise TargetError(f"timeout calling {url}", retryable=True) from exc
     except httpx.HTTPError as exc:
         raise TargetError(f"cannot reach {url}: {exc.__class__.__name__}", retryable=True) from exc
-    if response.status_code >= 400:
-        blocked = policy_block(response)
+    if status >= 400:
+        blocked = policy_block(status, content)
         if blocked is not None:
-            return response.status_code, blocked
-        raise TargetError(
-            f"{url} answered HTTP {response.status_code}", retryable=response.status_code in RETRYABLE_STATUS
-        )
+            return status, blocked
+        raise TargetError(f"{url} answered HTTP {status}", retryable=status in RETRYABLE_STATUS)
     try:
-        return response.status_code, response.json()
+        return status, json.loads(content)
     except ValueError as exc:
         raise TargetError(f"{url} answered non-JSON") from exc
+
+
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+
+
+async def _read_capped(response: httpx.Response, url: str) -> bytes:
+    """Read the decoded body, refusing more than MAX_REPLY_BYTES: a hostile or broken
+    target (or a compression bomb) must not exhaust memory."""
+    chunks, size = [], 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_REPLY_BYTES:
+            raise TargetError(f"{url} sent a reply larger than {MAX_REPLY_BYTES // (1024 * 1024)} MB")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 BLOCK_CODES = frozenset({"content_filter", "content_blocked", "response_blocked", "content_policy_violation"})
 
 
-def policy_block(response: httpx.Response) -> TargetReply | None:
+def policy_block(status: int, content: bytes) -> TargetReply | None:
     """A refusal by a guard or gateway in front of the app (OpenAI-style error with a
     content-filter code, as Azure OpenAI and aiposture's gateway send) is an answer,
     not a failure: the attack was stopped."""
-    if response.status_code not in (400, 403, 422):
+    if status not in (400, 403, 422):
         return None
     try:
-        error = response.json().get("error") or {}
+        error = json.loads(content).get("error") or {}
     except (ValueError, AttributeError):
         return None
     if not isinstance(error, dict) or error.get("code") not in BLOCK_CODES:
         return None
     message = str(error.get("message") or "")[:300]
     return TargetReply(
-        text=f"Request blocked by policy ({error['code']}): {message}",
-        blocked=True,
-        raw_status=response.status_code,
+        text=f"Request blocked by policy ({error['code']}): {message}", blocked=True, raw_status=status
     )
