@@ -234,8 +234,10 @@ def test_oversized_reply_is_refused(monkeypatch):
             send(OpenAIChatTarget(base_url=url))
 
 
-@pytest.mark.parametrize("status,code,blocked", [(403, "content_blocked", True), (400, "content_filter", True),
-                                                 (403, "insufficient_quota", False)])
+@pytest.mark.parametrize(
+    "status,code,blocked",
+    [(403, "content_blocked", True), (400, "content_filter", True), (403, "insufficient_quota", False)],
+)
 def test_gateway_refusal_is_an_answer(status, code, blocked):
     body = {"error": {"message": "prompt blocked by policy block-injection", "code": code}}
     with serve(json_app(lambda scope, _: (status, body))) as url:
