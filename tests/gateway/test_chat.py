@@ -392,3 +392,24 @@ def test_policy_with_missing_registry_is_refused(tmp_path):
     path.write_text("id: x\napproved_registry: nowhere.yaml\n")
     with pytest.raises(InputError, match="approved-model registry"):
         PolicyHolder(path)
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("none", None),
+        ("redacted", ["mail [EMAIL_ADDRESS] please"]),
+        ("full", ["mail henry@contoso.com please"]),
+    ],
+)
+def test_content_logging_modes(gateway, mode, expected):
+    gw = gateway(policy={"id": "log", "apps": {"*": {"content_logging": mode}}})
+    gw.openai(gw.key()).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "mail henry@contoso.com please"}]
+    )
+    data = gw.events()[0]["data"]
+    assert data.get("prompt") == expected
+    if mode == "none":
+        assert "response" not in data
+    else:
+        assert data["response"] == ["echo: mail [EMAIL_ADDRESS] please"]
