@@ -42,6 +42,13 @@ def _start(config: Path, port: int, cwd: Path) -> subprocess.Popen:
 
 def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path, upstream):
     db = tmp_path / "gw.db"
+    # the real guard with a small, stable policy: this test is about the audit trail, not
+    # about the classifiers (which are retrained as they improve)
+    guard_policy = tmp_path / "guard.yaml"
+    guard_policy.write_text(
+        "id: durability\ndetectors: {secrets: {}, pii: {}}\n"
+        "rules:\n  - {id: block-secrets, detector: secrets, threshold: 0.5, action: block}\n"
+    )
     config = tmp_path / "gateway.yaml"
     config.write_text(
         yaml.safe_dump(
@@ -49,6 +56,7 @@ def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path, upstream):
                 "upstreams": [{"name": "fake", "base_url": f"{upstream.url}/v1", "models": ["gpt-*"]}],
                 "database": f"sqlite:///{db}",
                 "state_dir": str(tmp_path / "state"),
+                "guard_policy": str(guard_policy),
             }
         )
     )
