@@ -6,7 +6,8 @@ import re
 
 _STOP = {
     "en": {"the", "and", "you", "to", "of", "is", "your", "all", "what", "how", "with", "for", "this", "are"},
-    "de": {"und", "die", "der", "das", "ist", "nicht", "du", "ich", "mit", "alle", "deine", "sie", "ein", "zu"},
+    "de": {"und", "die", "der", "das", "ist", "nicht", "du", "ich", "mit", "alle", "deine", "sie", "ein",
+           "zu"},
     "fr": {"et", "les", "le", "la", "des", "est", "tu", "vous", "une", "pour", "ton", "toutes", "de", "que"},
     "es": {"y", "los", "las", "el", "la", "es", "tu", "una", "para", "que", "todas", "de", "por", "con"},
     "pt": {"e", "os", "as", "o", "a", "é", "você", "uma", "para", "que", "todas", "do", "da", "não", "seu"},

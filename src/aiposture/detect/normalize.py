@@ -153,7 +153,7 @@ def _fold_leet(text: str, features: dict[str, int]) -> str:
         nonlocal count
         word = m.group(0)
         letters = sum(c.isalpha() for c in word)
-        if letters < 3 or letters * 3 < len(word):  # "4k", "v2", "mp3" stay as they are
+        if letters < 2 or letters * 2 < len(word):  # "4k", "v2", "2024" stay as they are
             return word
         count += 1
         return word.translate(_LEET)
@@ -249,9 +249,21 @@ def _decode_layers(text: str, depth: int, budget: list[int]) -> list[Layer]:
 
 
 def normalize(text: str) -> Normalized:
-    """Normalise untrusted text; never raises on odd input."""
+    """Normalise untrusted text; never raises on odd input. The last few results are
+    cached, so detectors run one after another on the same text (the guard runs
+    injection, then content) normalise it once; callers must not mutate the result."""
     if not isinstance(text, str):
         text = str(text)
+    if len(text) <= CACHE_MAX_CHARS:
+        return _normalize_cached(text)
+    return _normalize(text, 1, [MAX_SEGMENTS, MAX_DECODED_CHARS])
+
+
+CACHE_MAX_CHARS = 262_144
+
+
+@lru_cache(maxsize=16)
+def _normalize_cached(text: str) -> Normalized:
     return _normalize(text, 1, [MAX_SEGMENTS, MAX_DECODED_CHARS])
 
 

@@ -69,37 +69,38 @@ def hashed_ngrams(text: str, bits: int) -> np.ndarray:
 
 def hashed_ngrams_at(text: str, bits: int, positions: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """(bucket ids, start offsets in `text`) of every n-gram, for windowed scoring."""
+    parts = hashed_parts(text, bits)
+    if not parts:
+        return np.zeros(0, dtype=np.intp), (np.zeros(0, dtype=np.int64) if positions else None)
+    ids = np.concatenate([p[0] for p in parts])
+    return ids, (np.concatenate([p[1] for p in parts]) if positions else None)
+
+
+def hashed_parts(text: str, bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One (bucket ids, start offsets) pair per n-gram kind (char 2..5-grams, words,
+    word bigrams); within a kind the offsets are sorted, which windowed scoring uses."""
     c = _codepoints(text)
     shift = np.uint64(64 - bits)
-    parts: list[np.ndarray] = []
-    where: list[np.ndarray] = []
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
     h = c.copy()
+    last = max(len(text) - 1, 0)
     with np.errstate(over="ignore"):
         for n in range(2, max(CHAR_NGRAMS) + 1):
             if len(c) < n:
                 break
             h = h[:-1] * _P + c[n - 1:]
             if n in CHAR_NGRAMS:
-                parts.append(((h + _NGRAM_SALTS[n]) * _MIX) >> shift)
-                if positions:
-                    where.append(np.arange(len(h)))
+                # offsets are in the padded string (" " + text + " "): shift back by one
+                pos = np.minimum(np.maximum(np.arange(-1, len(h) - 1), 0), last)
+                parts.append(((((h + _NGRAM_SALTS[n]) * _MIX) >> shift).astype(np.intp), pos))
         words, starts = _word_hashes(c)
         if len(words):
-            parts.append(((words + _WORD_SALT) * _MIX) >> shift)
-            if positions:
-                where.append(starts)
+            wpos = np.maximum(starts - 1, 0)
+            parts.append(((((words + _WORD_SALT) * _MIX) >> shift).astype(np.intp), wpos))
             if len(words) > 1:
                 bigrams = words[:-1] * _BIGRAM_Q + words[1:]
-                parts.append(((bigrams + _NGRAM_SALTS[7]) * _MIX) >> shift)
-                if positions:
-                    where.append(starts[:-1])
-    if not parts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    ids = np.concatenate(parts).astype(np.int64)
-    if not positions:
-        return ids, None
-    # offsets are in the padded string (" " + text + " "): shift back by one
-    return ids, np.maximum(np.concatenate(where).astype(np.int64) - 1, 0)
+                parts.append(((((bigrams + _NGRAM_SALTS[7]) * _MIX) >> shift).astype(np.intp), wpos[:-1]))
+    return parts
 
 
 def windows(length: int) -> list[tuple[int, int]]:
@@ -158,7 +159,9 @@ class LinearTextModel:
     def load(cls, path: Path | str) -> LinearTextModel:
         with np.load(path, allow_pickle=False) as z:
             classes = tuple(str(s) for s in z["classes"].tolist())
-            return cls(weights=z["weights"], extra=z["extra"].astype(np.float32),
+            # float16 on disk to keep the package small, float32 in memory for speed
+            return cls(weights=np.ascontiguousarray(z["weights"], dtype=np.float32),
+                       extra=z["extra"].astype(np.float32),
                        bias=z["bias"].astype(np.float32), classes=classes, bits=int(z["bits"]),
                        calibration=z["calibration"].astype(np.float32))
 
@@ -190,24 +193,35 @@ class LinearTextModel:
         return base + best
 
     def window_logits(self, text: str) -> np.ndarray:
-        """(n_windows, K) n-gram logits of each window (no bias, no extra features)."""
+        """(n_windows, K) n-gram logits of each window (no bias, no extra features).
+
+        Per n-gram kind the offsets are sorted, so each window's sum is a difference
+        of prefix sums found by binary search: no sort, linear in the text."""
         spans = windows(len(text))
-        idx, pos = hashed_ngrams_at(text, self.bits, positions=len(spans) > 1)
+        parts = hashed_parts(text, self.bits)
         k = len(self.classes)
-        if len(idx) == 0:
+        w = self.weights
+        if not parts:
             return np.zeros((len(spans), k), dtype=np.float32)
-        contrib = self.weights[idx].astype(np.float32)
         if len(spans) == 1:
-            return (contrib.sum(axis=0) / np.float32(math.sqrt(len(idx)))).reshape(1, k)
-        order = np.argsort(pos, kind="stable")
-        pos = pos[order]
-        csum = np.vstack([np.zeros((1, k), dtype=np.float64), np.cumsum(contrib[order], axis=0, dtype=np.float64)])
-        s = np.array([a for a, _ in spans])
-        e = np.array([b for _, b in spans])
-        lo = np.searchsorted(pos, s, side="left")
-        hi = np.searchsorted(pos, e, side="left")
-        counts = np.maximum(hi - lo, 1).astype(np.float64)
-        return ((csum[hi] - csum[lo]) / np.sqrt(counts)[:, None]).astype(np.float32)
+            total = sum(len(p[0]) for p in parts)
+            acc = np.zeros(k, dtype=np.float32)
+            for ids, _ in parts:
+                acc += w[ids].sum(axis=0, dtype=np.float32)
+            return (acc / np.float32(math.sqrt(total))).reshape(1, k)
+        s = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
+        e = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
+        sums = np.zeros((len(spans), k), dtype=np.float32)
+        counts = np.zeros(len(spans), dtype=np.float32)
+        for ids, pos in parts:
+            csum = np.empty((len(ids) + 1, k), dtype=np.float32)
+            csum[0] = 0.0
+            np.cumsum(w[ids], axis=0, out=csum[1:])
+            lo = np.searchsorted(pos, s, side="left")
+            hi = np.searchsorted(pos, e, side="left")
+            sums += csum[hi] - csum[lo]
+            counts += hi - lo
+        return sums / np.sqrt(np.maximum(counts, np.float32(1.0)))[:, None]
 
     def probabilities(self, text: str, extra: list[float] | np.ndarray | None = None) -> np.ndarray:
         z = self.logits(text, extra)

@@ -36,7 +36,7 @@ MAX_CHARS = 1_000_000
 # A phrase that carries intent on its own sets a floor under the score: the stacked
 # model sees too few lexicon hits on validation to learn their worth, and a
 # severity-6 phrase ("how do I make a pipe bomb") must not depend on the classifier.
-LEXICON_FLOOR = {6: 0.9, 4: 0.65, 2: 0.0}
+LEXICON_FLOOR = {6: 0.9, 4: 0.65, 2: 0.0, 0: 0.0}
 
 
 def severity_band(score: float) -> int:
@@ -133,8 +133,9 @@ class ContentDetector:
                 "frameworks": lex.frameworks.get(r.category, {}),
                 "model": MODEL_FILE,
             }
-            dets.append(Detection(detector=self.name, type=r.category, start=start, end=end,
-                                  score=round(min(1.0, max(0.0, r.score)), 6), text="", explanation=explanation))
+            score = round(min(1.0, max(0.0, r.score)), 6)
+            dets.append(Detection(detector=self.name, type=r.category, start=start, end=end, score=score,
+                                  text="", explanation=explanation))
         return dets
 
 

@@ -39,6 +39,8 @@ MODEL_FILE = "injection-v1.npz"
 COMBINER_FEATURES = ("classifier_logit", "has_signature", "signature_logit", "families",
                      "obfuscated", "decoded_only", "document")
 MAX_CHARS = 1_000_000  # past this only the first MAX_CHARS are scanned (reported in the explanation)
+LOCAL_CONTEXT = 200  # characters either side of a signature hit for the local classifier window
+LOCAL_HITS = 2
 
 
 def classifier_text(norm: Normalized) -> str:
@@ -97,8 +99,19 @@ class InjectionDetector:
         self.model = model
         self.combiner = np.asarray(combiner, dtype=np.float64)
 
-    def classifier_logit(self, norm: Normalized) -> float:
-        z = float(self.model.logits(classifier_text(norm), feature_vector(norm))[0])
+    def classifier_logit(self, norm: Normalized, hits: list[SignatureHit] | None = None) -> float:
+        """Calibrated classifier logit: the best window of the text, or the window
+        around a signature hit when that is higher (an instruction buried in a long
+        benign text is not diluted by it)."""
+        extra = feature_vector(norm)
+        z = float(self.model.logits(classifier_text(norm), extra)[0])
+        views = dict(norm.views())
+        for h in sorted(hits or [], key=lambda h: -h.weight)[:LOCAL_HITS]:
+            view = views.get(h.layer)
+            if view is None or len(view) <= LOCAL_CONTEXT * 2 + (h.end - h.start):
+                continue
+            seg = view[max(0, h.start - LOCAL_CONTEXT): h.end + LOCAL_CONTEXT]
+            z = max(z, float(self.model.logits(seg, extra)[0]))
         a, b = self.model.calibration[0]
         return float(a * z + b)
 
@@ -115,7 +128,7 @@ class InjectionDetector:
         if norm.rot13:
             views.append(("rot13", norm.rot13))
         hits = self.signatures.scan(views)
-        clf_logit = self.classifier_logit(norm)
+        clf_logit = self.classifier_logit(norm, hits)
         feats = combiner_features(clf_logit, hits, norm, direction)
         z = float(np.dot(self.combiner[:-1], feats) + self.combiner[-1])
         score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
@@ -138,7 +151,9 @@ class InjectionDetector:
         hits = sorted(a.hits, key=lambda h: -h.weight)
         top = hits[0] if hits else None
         dtype = top.family.type if top else "PROMPT_INJECTION"
-        if direction in ("document", "response") and dtype in ("PROMPT_INJECTION", "JAILBREAK"):
+        if direction in ("document", "response") and any(h.family.type != "EXFILTRATION_LINK" for h in hits):
+            dtype = "INDIRECT_INJECTION"
+        elif direction in ("document", "response") and not hits:
             dtype = "INDIRECT_INJECTION"
         if top is not None and top.layer == "text" and a.norm.clean == text:
             start, end = top.start, top.end
