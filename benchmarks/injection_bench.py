@@ -10,7 +10,8 @@ split), so the figures are on text the model never saw.
 2. peers score a stratified sample of the split (every document, prompts at random),
    each in its own venv under benchmarks/ (built with --install):
    - metatronnanoguard 0.1.0 (17M-parameter transformer, CPU torch, one thread);
-   - rebuff 0.1.1 heuristics (its only offline layer), each call capped at --cap s;
+   - rebuff 0.1.1 heuristics (its only offline layer) on a smaller subset
+     (--rebuff-sample), each call capped at --cap CPU seconds;
    - LLM Guard 0.3.16 InvisibleText (its PromptInjection scanner downloads a model
      from a hub at start and cannot run here);
 3. prints AUC, TPR at 1% FPR (threshold set on each tool's own benign scores), TPR and
@@ -129,9 +130,11 @@ def summarise(name: str, rows: list[dict], scores: dict, thr: float) -> dict:
 
 
 def sample(rows: list[dict], n: int, seed: int = 17) -> list[dict]:
+    """Every document (up to a quarter of n) and prompts at random, label-balanced as found."""
+    rng = random.Random(seed)
     docs = [r for r in rows if r["direction"] == "document"]
     prompts = [r for r in rows if r["direction"] != "document"]
-    rng = random.Random(seed)
+    docs = rng.sample(docs, min(len(docs), n // 4))
     k = max(0, min(len(prompts), n - len(docs)))
     return sorted(docs + rng.sample(prompts, k), key=lambda r: r["id"])
 
@@ -158,7 +161,9 @@ def table(results: list[dict]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--peer-sample", type=int, default=1000)
-    ap.add_argument("--cap", type=float, default=1.0, help="rebuff per-call cap, seconds")
+    ap.add_argument("--cap", type=float, default=2.0, help="rebuff per-call cap, CPU seconds")
+    ap.add_argument("--rebuff-sample", type=int, default=200,
+                    help="rebuff takes 0.5-2 CPU s per prompt: it scores this subset of the peer sample")
     ap.add_argument("--install", action="store_true", help="build missing peer venvs")
     ap.add_argument("--peers", default=",".join(PEERS))
     args = ap.parse_args()
@@ -167,15 +172,19 @@ def main() -> int:
     ours = run_ours(rows)
     results = [summarise("aiposture injection (full test split)", rows, ours, 0.5),
                summarise("aiposture injection (peer sample)", peer_rows, ours, 0.5)]
+    rebuff_rows = sample(peer_rows, args.rebuff_sample, seed=23)
     for name in [p for p in args.peers.split(",") if p in PEERS]:
-        got = run_peer(name, peer_rows, args.install, args.cap)
+        rows_for = rebuff_rows if name.startswith("rebuff") else peer_rows
+        got = run_peer(name, rows_for, args.install, args.cap)
         if got is None:
             results.append({"tool": name,
                             "error": f"not installed (run with --install to build {PEERS[name][0]})"})
         elif "error" in got:
             results.append({"tool": name, "error": got["error"]})
         else:
-            results.append(summarise(name, peer_rows, got, PEERS[name][3]))
+            if name.startswith("rebuff"):
+                results.append(summarise("aiposture injection (rebuff sample)", rows_for, ours, 0.5))
+            results.append(summarise(name, rows_for, got, PEERS[name][3]))
     langs: dict[str, list[dict]] = {}
     for r in rows:
         langs.setdefault(r["lang"], []).append(r)

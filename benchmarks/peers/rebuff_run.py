@@ -3,7 +3,7 @@
 
 rebuff is installed with --no-deps in benchmarks/.venv-rebuff; its package __init__
 imports the OpenAI/Pinecone SDK, so the heuristics module is loaded from its file.
-Each call is capped (SIGALRM, CAP_S seconds): its fuzzy matching is quadratic and
+Each call is capped at CAP_S seconds of CPU time (ITIMER_PROF): its fuzzy matching is quadratic and
 can take seconds on long text. A time-out scores 0 and is counted.
 """
 
@@ -32,19 +32,19 @@ def _alarm(*_):
     raise Timeout()
 
 
-signal.signal(signal.SIGALRM, _alarm)
+signal.signal(signal.SIGPROF, _alarm)
 src, dst = sys.argv[1], sys.argv[2]
 with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
     for line in f:
         row = json.loads(line)
         t0 = time.process_time()
         timeout = False
-        signal.setitimer(signal.ITIMER_REAL, CAP_S)
+        signal.setitimer(signal.ITIMER_PROF, CAP_S)
         try:
             score = float(heur.detect_prompt_injection_using_heuristic_on_input(row["text"]))
         except Timeout:
             score, timeout = 0.0, True
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
         out.write(json.dumps({"id": row["id"], "score": score, "cpu_s": time.process_time() - t0,
                               "timeout": timeout}) + "\n")

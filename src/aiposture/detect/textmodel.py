@@ -195,33 +195,37 @@ class LinearTextModel:
     def window_logits(self, text: str) -> np.ndarray:
         """(n_windows, K) n-gram logits of each window (no bias, no extra features).
 
-        Per n-gram kind the offsets are sorted, so each window's sum is a difference
-        of prefix sums found by binary search: no sort, linear in the text."""
+        Windows are two STRIDE-sized blocks long and start on block boundaries, so each
+        window's sum is the sum of two block sums, and block sums are one `bincount`
+        per class over the n-gram start offsets: no sort, linear in the text."""
         spans = windows(len(text))
         parts = hashed_parts(text, self.bits)
         k = len(self.classes)
-        w = self.weights
         if not parts:
             return np.zeros((len(spans), k), dtype=np.float32)
+        ids = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+        wt = self._by_class()
         if len(spans) == 1:
-            total = sum(len(p[0]) for p in parts)
-            acc = np.zeros(k, dtype=np.float32)
-            for ids, _ in parts:
-                acc += w[ids].sum(axis=0, dtype=np.float32)
-            return (acc / np.float32(math.sqrt(total))).reshape(1, k)
-        s = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
-        e = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
-        sums = np.zeros((len(spans), k), dtype=np.float32)
-        counts = np.zeros(len(spans), dtype=np.float32)
-        for ids, pos in parts:
-            csum = np.empty((len(ids) + 1, k), dtype=np.float32)
-            csum[0] = 0.0
-            np.cumsum(w[ids], axis=0, out=csum[1:])
-            lo = np.searchsorted(pos, s, side="left")
-            hi = np.searchsorted(pos, e, side="left")
-            sums += csum[hi] - csum[lo]
-            counts += hi - lo
-        return sums / np.sqrt(np.maximum(counts, np.float32(1.0)))[:, None]
+            scale = np.float32(1.0 / math.sqrt(len(ids)))
+            return np.array([[wt[j][ids].sum(dtype=np.float32) * scale for j in range(k)]], dtype=np.float32)
+        block = np.concatenate([p[1] for p in parts]) // STRIDE
+        nb = len(spans) + 1
+        counts = np.bincount(block, minlength=nb)[:nb].astype(np.float64)
+        win_counts = counts[:-1] + counts[1:]
+        out = np.empty((len(spans), k), dtype=np.float32)
+        norm = 1.0 / np.sqrt(np.maximum(win_counts, 1.0))
+        for j in range(k):
+            sums = np.bincount(block, weights=wt[j][ids], minlength=nb)[:nb]
+            out[:, j] = (sums[:-1] + sums[1:]) * norm
+        return out
+
+    def _by_class(self) -> np.ndarray:
+        """Weights laid out class-major (K, buckets): one contiguous gather per class."""
+        wt = self.__dict__.get("_wt")
+        if wt is None:
+            wt = np.ascontiguousarray(self.weights.T, dtype=np.float32)
+            object.__setattr__(self, "_wt", wt)
+        return wt
 
     def probabilities(self, text: str, extra: list[float] | np.ndarray | None = None) -> np.ndarray:
         z = self.logits(text, extra)
