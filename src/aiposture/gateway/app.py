@@ -59,6 +59,14 @@ def create_app(
 
     gw.tracer = tracer if tracer is not None else make_tracer(config.telemetry.otel)
 
+    app = Starlette(routes=_routes(gw), lifespan=_lifespan(gw))
+    app.state.gateway = gw
+    return app
+
+
+def _routes(gw: Gateway) -> list[Route]:
+    """The route table: every model route goes through `handle` with its dialect."""
+
     def model_route(kind: str, route: str, dialect: str = "openai"):
         async def endpoint(request: Request) -> Response:
             return await handle(gw, request, kind, route, dialect)
@@ -80,7 +88,7 @@ def create_app(
         policy_now = gw.policy.policy
         data = [
             {"id": m, "object": "model", "created": 0, "owned_by": up.name}
-            for up in config.upstreams
+            for up in gw.config.upstreams
             for m in up.models
             if "*" not in m and policy_now.model_allowed(principal.name, m)
         ]
@@ -92,15 +100,7 @@ def create_app(
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok", "policy_error": gw.policy.error})
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app):
-        yield
-        await gw.client.aclose()
-        if isinstance(gw.limiter, RedisLimiter):
-            await gw.limiter.close()
-        gw.audit.writer.close()
-
-    routes = [
+    return [
         Route("/v1/chat/completions", model_route("chat", "/v1/chat/completions"), methods=["POST"]),
         Route("/v1/completions", model_route("completions", "/v1/completions"), methods=["POST"]),
         Route("/v1/embeddings", model_route("embeddings", "/v1/embeddings"), methods=["POST"]),
@@ -112,6 +112,15 @@ def create_app(
         Route("/metrics", metrics, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.gateway = gw
-    return app
+
+
+def _lifespan(gw: Gateway):
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        await gw.client.aclose()
+        if isinstance(gw.limiter, RedisLimiter):
+            await gw.limiter.close()
+        gw.audit.writer.close()
+
+    return lifespan

@@ -11,7 +11,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from aiposture.gateway.config import AppPolicy, Policy
+from aiposture.gateway.config import AppPolicy, Policy, Upstream
 from aiposture.gateway.decide import crosses_boundary
 from aiposture.gateway.errors import GatewayError, bad_request, forbidden, unavailable
 from aiposture.gateway.limits import estimate_tokens
@@ -75,6 +75,31 @@ async def _forward(
     dialect: str,
     path_model: str | None,
 ) -> Response:
+    upstream = _resolve_model(gw, ctx, policy, body, path_model)
+    url, headers = build_request(upstream, kind, ctx.model, request.headers)
+    if path_model and kind != "anthropic":
+        body["model"] = ctx.model
+    pseudonyms = await _guard_request(gw, ctx, policy, app_policy, body, kind, upstream)
+    if body.get("stream") is True:
+        return await open_stream(
+            gw, ctx, upstream, url, headers, body, kind, dialect, policy, app_policy, pseudonyms
+        )
+    started = time.perf_counter()
+    try:
+        status, answer = await post_json(gw.client, upstream, url, headers, body)
+    finally:
+        ctx.upstream_seconds = time.perf_counter() - started
+    ctx.status = status
+    if status < 400:
+        _guard_answer(gw, ctx, policy, app_policy, kind, answer, pseudonyms)
+        ctx.usage = usage_of(kind, answer)
+        await _count_tokens(gw, policy, ctx)
+    await gw.record(ctx, app_policy.fail_open)
+    return JSONResponse(answer, status_code=status)
+
+
+def _resolve_model(gw: Gateway, ctx: Context, policy: Policy, body: dict, path_model: str | None) -> Upstream:
+    """Which model, may this principal use it, and which upstream serves it."""
     model = path_model or body.get("model")
     if not isinstance(model, str) or not model:
         raise bad_request("'model' is required", "model")
@@ -106,20 +131,29 @@ async def _forward(
             param="model",
         )
     ctx.upstream = upstream.name
-    url, headers = build_request(upstream, kind, model, request.headers)
-    if path_model and kind != "anthropic":
-        body["model"] = model
+    return upstream
+
+
+async def _guard_request(
+    gw: Gateway,
+    ctx: Context,
+    policy: Policy,
+    app_policy: AppPolicy,
+    body: dict,
+    kind: str,
+    upstream: Upstream,
+) -> Pseudonymizer | None:
+    """Limits, the guard on every text slot (redacting in place), the data boundary."""
     slots = REQUEST_SLOTS[kind](body)
     originals = [s.text for s in slots]
-    await _check_limits(gw, policy, app_policy, principal, originals)
+    await _check_limits(gw, policy, app_policy, ctx.principal.name, originals)
     pseudonyms = Pseudonymizer() if app_policy.pseudonymize else None
     decisions = gw.guarding.check_slots(policy, ctx.app, app_policy, slots, pseudonyms)
     ctx.verdict = merge_verdicts(decisions)
     ctx.prompt_log = log_content(app_policy.content_logging, originals, decisions)
     enforce(slots, decisions)
-    level = crosses_boundary(
-        policy, app_policy, [det for d in decisions if d for det in d.remaining], upstream.external
-    )
+    remaining = [det for d in decisions if d for det in d.remaining]
+    level = crosses_boundary(policy, app_policy, remaining, upstream.external)
     if level:
         raise forbidden(
             f"data boundary of policy {policy.id}: app {ctx.app!r} may not send {level} data "
@@ -127,22 +161,7 @@ async def _forward(
             "data_boundary",
             policy=f"{policy.id}/apps/{ctx.app}/boundary",
         )
-    if body.get("stream") is True:
-        return await open_stream(
-            gw, ctx, upstream, url, headers, body, kind, dialect, policy, app_policy, pseudonyms
-        )
-    started = time.perf_counter()
-    try:
-        status, answer = await post_json(gw.client, upstream, url, headers, body)
-    finally:
-        ctx.upstream_seconds = time.perf_counter() - started
-    ctx.status = status
-    if status < 400:
-        _guard_answer(gw, ctx, policy, app_policy, kind, answer, pseudonyms)
-        ctx.usage = usage_of(kind, answer)
-        await _count_tokens(gw, policy, ctx)
-    await gw.record(ctx, app_policy.fail_open)
-    return JSONResponse(answer, status_code=status)
+    return pseudonyms
 
 
 def _guard_answer(
