@@ -113,6 +113,8 @@ def test_kill_9_under_load_loses_no_acknowledged_event(tmp_path, upstream):
             json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
         )
         assert resp.status_code == 200
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text  # both workers, one view
+        assert 'aiposture_gateway_requests_total{route="/v1/chat/completions",status="200"} 1.0' in metrics
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)

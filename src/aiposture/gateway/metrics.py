@@ -3,7 +3,9 @@ module global, so tests and several apps in one process don't collide)."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 _BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
@@ -37,4 +39,10 @@ class GatewayMetrics:
         )
 
     def render(self) -> bytes:
+        """This process's metrics, or all workers' when prometheus-client runs in
+        multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`, set by `serve` for N workers)."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)

@@ -10,6 +10,7 @@ appends are serialised by the database lock (see aiposture.audit.db).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -47,6 +48,12 @@ def serve(
     config = GatewayConfig.load(config_path)  # fail early, in the parent, on a bad config
     Store.open(database_url(config)).close()
     os.environ[ENV_CONFIG] = str(Path(config_path).resolve())
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # one /metrics for all workers: prometheus-client's multiprocess mode, fresh per start
+        metrics_dir = Path(config.state_dir) / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
     uvicorn.run(
         "aiposture.gateway.server:app_from_env",
         factory=True,
