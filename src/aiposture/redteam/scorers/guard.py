@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from functools import cache
 from typing import Any
 
 from aiposture.redteam.model import ScoreReason
 from aiposture.redteam.scorers.base import ScoreInput, Scorer
 
 
+@cache
 def load_guard(policy: Any = None) -> Any | None:
-    """A Guard instance, or None when the guard is not available."""
+    """A Guard instance, or None when the guard is not available. Memoised: building
+    the detectors takes seconds and a Guard keeps no state between checks."""
     try:
         module = importlib.import_module("aiposture.guard")
     except ImportError:

@@ -25,8 +25,11 @@ class ShardedClient:
     def __init__(self, timeout: float, concurrency: int, headers: dict[str, str]) -> None:
         shards = max(1, min(64, -(-concurrency // PER_SHARD)))
         limits = httpx.Limits(max_connections=PER_SHARD, max_keepalive_connections=PER_SHARD)
+        tls = httpx.create_ssl_context()  # one CA bundle load, shared (httpx loads one per client)
         self.clients = [
-            httpx.AsyncClient(timeout=httpx.Timeout(timeout), limits=limits, headers=headers, trust_env=False)
+            httpx.AsyncClient(
+                timeout=httpx.Timeout(timeout), limits=limits, headers=headers, trust_env=False, verify=tls
+            )
             for _ in range(shards)
         ]
         self._next = itertools.cycle(self.clients)
