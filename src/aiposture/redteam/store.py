@@ -45,23 +45,38 @@ class RedteamStore:
             return dict(row.config)
 
     def save_attempts(self, run_id: str, items: list[tuple[int, AttemptResult]]) -> None:
+        """Insert a batch; attempts already stored (re-run on resume) are updated."""
         if not items:
             return
         try:
             with self.store.session() as s:
-                for seq, a in items:
-                    s.merge(
-                        RedteamAttemptRow(
-                            run_id=run_id,
-                            id=a.id,
-                            seq=seq,
-                            probe=a.probe,
-                            category=a.category,
-                            status=a.status,
-                            success=a.success,
-                            data=a.model_dump(mode="json"),
+                ids = [a.id for _, a in items]
+                existing = {
+                    r.id: r
+                    for r in s.execute(
+                        select(RedteamAttemptRow).where(
+                            RedteamAttemptRow.run_id == run_id, RedteamAttemptRow.id.in_(ids)
                         )
-                    )
+                    ).scalars()
+                }
+                for seq, a in items:
+                    data = a.model_dump(mode="json")
+                    row = existing.get(a.id)
+                    if row is None:
+                        s.add(
+                            RedteamAttemptRow(
+                                run_id=run_id,
+                                id=a.id,
+                                seq=seq,
+                                probe=a.probe,
+                                category=a.category,
+                                status=a.status,
+                                success=a.success,
+                                data=data,
+                            )
+                        )
+                    else:
+                        row.status, row.success, row.data = a.status, a.success, data
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot save attempts: {exc.__class__.__name__}") from exc
 
