@@ -87,9 +87,22 @@ def run_ours(rows: list[dict]) -> dict[int, tuple[float, float]]:
     return out
 
 
-def run_peer(name: str, rows: list[dict], install: bool, cap: float) -> dict | None:
+def _read(dst: Path) -> dict:
+    out = {}
+    for line in dst.read_text().splitlines():
+        d = json.loads(line)
+        out[d["id"]] = (d["score"], d["cpu_s"], d.get("timeout", False))
+    return out
+
+
+def run_peer(name: str, rows: list[dict], install: bool, cap: float, reuse: bool = False) -> dict | None:
     venv, script, packages, _thr = PEERS[name]
     py = ROOT / venv / "bin" / "python"
+    dst = WORK / f"injection_{venv.strip('.')}.jsonl"
+    if reuse and dst.exists():
+        got = _read(dst)
+        if all(r["id"] in got for r in rows):
+            return got
     if not py.exists():
         if not install:
             return None
@@ -97,7 +110,6 @@ def run_peer(name: str, rows: list[dict], install: bool, cap: float) -> dict | N
         subprocess.run([str(py), "-m", "pip", "install", "-q", *packages], check=True)
     WORK.mkdir(exist_ok=True)
     src = WORK / "injection_peer_input.jsonl"
-    dst = WORK / f"injection_{venv.strip('.')}.jsonl"
     src.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows))
     cmd = [str(py), str(ROOT / "peers" / script), str(src), str(dst)]
     if script == "rebuff_run.py":
@@ -107,11 +119,7 @@ def run_peer(name: str, rows: list[dict], install: bool, cap: float) -> dict | N
         print(f"{name} failed: {res.stderr[-800:]}", file=sys.stderr)
         err = res.stderr.strip()
         return {"error": err.splitlines()[-1] if err else f"exit {res.returncode}"}
-    out = {}
-    for line in dst.read_text().splitlines():
-        d = json.loads(line)
-        out[d["id"]] = (d["score"], d["cpu_s"], d.get("timeout", False))
-    return out
+    return _read(dst)
 
 
 def summarise(name: str, rows: list[dict], scores: dict, thr: float) -> dict:
@@ -166,6 +174,9 @@ def main() -> int:
                     help="rebuff takes 0.5-2 CPU s per prompt: it scores this subset of the peer sample")
     ap.add_argument("--install", action="store_true", help="build missing peer venvs")
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--reuse-peers", action="store_true",
+                    help="reuse peer scores from benchmarks/work/ when they cover the sample (peers do not "
+                         "depend on our model)")
     args = ap.parse_args()
     rows = build_split()
     peer_rows = sample(rows, args.peer_sample)
@@ -175,7 +186,7 @@ def main() -> int:
     rebuff_rows = sample(peer_rows, args.rebuff_sample, seed=23)
     for name in [p for p in args.peers.split(",") if p in PEERS]:
         rows_for = rebuff_rows if name.startswith("rebuff") else peer_rows
-        got = run_peer(name, rows_for, args.install, args.cap)
+        got = run_peer(name, rows_for, args.install, args.cap, args.reuse_peers)
         if got is None:
             results.append({"tool": name,
                             "error": f"not installed (run with --install to build {PEERS[name][0]})"})

@@ -76,9 +76,31 @@ def hashed_ngrams_at(text: str, bits: int, positions: bool = True) -> tuple[np.n
     return ids, (np.concatenate([p[1] for p in parts]) if positions else None)
 
 
+MAX_BITS = 18
+
+
 def hashed_parts(text: str, bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """One (bucket ids, start offsets) pair per n-gram kind (char 2..5-grams, words,
-    word bigrams); within a kind the offsets are sorted, which windowed scoring uses."""
+    word bigrams); within a kind the offsets are sorted, which windowed scoring uses.
+
+    Buckets are the top `bits` bits of the mixed hash, so a smaller table's bucket is
+    the larger one's shifted right: the hashes are computed once at MAX_BITS (and
+    cached for the last few texts, which the injection and content models share) and
+    shifted for smaller models."""
+    if bits > MAX_BITS:
+        return _hashed_parts(text, bits)
+    parts = _hashed_parts_cached(text) if len(text) <= 65536 + 1024 else _hashed_parts(text, MAX_BITS)
+    if bits == MAX_BITS:
+        return parts
+    return [(ids >> (MAX_BITS - bits), pos) for ids, pos in parts]
+
+
+@lru_cache(maxsize=8)
+def _hashed_parts_cached(text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    return _hashed_parts(text, MAX_BITS)
+
+
+def _hashed_parts(text: str, bits: int) -> list[tuple[np.ndarray, np.ndarray]]:
     c = _codepoints(text)
     shift = np.uint64(64 - bits)
     parts: list[tuple[np.ndarray, np.ndarray]] = []
