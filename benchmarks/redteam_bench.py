@@ -485,25 +485,9 @@ def garak() -> list[str]:
             "XDG_DATA_HOME": tmp,
             "HF_HUB_OFFLINE": "1",
         }
-        cmd = [
-            str(venv),
-            "-m",
-            "garak",
-            "--target_type",
-            "openai.OpenAICompatible",
-            "--target_name",
-            "contoso-copilot",
-            "--generator_option_file",
-            str(opt_file),
-            "--probes",
-            GARAK_PROBES,
-            "--generations",
-            "1",
-            "--parallel_attempts",
-            "32",
-            "--report_prefix",
-            "rt",
-        ]
+        cmd = [str(venv), "-m", "garak", "--target_type", "openai.OpenAICompatible", "--target_name",
+               "contoso-copilot", "--generator_option_file", str(opt_file), "--probes", GARAK_PROBES,
+               "--generations", "1", "--parallel_attempts", "32", "--report_prefix", "rt"]  # fmt: skip
         started = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200, cwd=tmp)
         output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)

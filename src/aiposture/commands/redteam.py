@@ -30,49 +30,54 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
 
 
+TargetOpt = Annotated[
+    str | None,
+    typer.Option("--target", "-t", help="Target YAML, OpenAI-compatible base URL, or module:function."),
+]
+ProbesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--probes", "-p", help="Probe ids, families or categories (comma list); 'all'; default if omitted."
+    ),
+]
+ConvertersOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--converters", "-c", help="Converter chains, e.g. base64,rot13+zerowidth (plain always runs)."
+    ),
+]
+StrategyOpt = Annotated[
+    list[str] | None, typer.Option("--strategy", "-s", help="single, retry, crescendo (comma list).")
+]
+BudgetOpt = Annotated[int | None, typer.Option(min=1, help="Most requests to send (planned up front).")]
+TurnsOpt = Annotated[
+    int, typer.Option("--max-turns", min=1, max=50, help="Turn budget of multi-turn strategies.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json, html, sarif, junit.")]
+GateOpt = Annotated[
+    list[str] | None,
+    typer.Option("--fail-on-asr", help="Exit 1 above this attack success rate: 0.1 or jailbreak=0.2."),
+]
+ResumeOpt = Annotated[str | None, typer.Option("--resume", help="Resume RUN_ID, skipping finished attempts.")]
+
+
 @app.command("run")
 def run(
-    target: Annotated[
-        str | None,
-        typer.Option("--target", "-t", help="Target YAML, OpenAI-compatible base URL, or module:function."),
-    ] = None,
-    probes: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--probes",
-            "-p",
-            help="Probe ids, families or categories (comma list); 'all'; default set if omitted.",
-        ),
-    ] = None,
-    converters: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--converters", "-c", help="Converter chains, e.g. base64,rot13+zerowidth (plain is always run)."
-        ),
-    ] = None,
-    strategy: Annotated[
-        list[str] | None, typer.Option("--strategy", "-s", help="single, retry, crescendo (comma list).")
-    ] = None,
+    target: TargetOpt = None,
+    probes: ProbesOpt = None,
+    converters: ConvertersOpt = None,
+    strategy: StrategyOpt = None,
     concurrency: Annotated[int, typer.Option(min=1, max=1024)] = 32,
     seed: Annotated[int, typer.Option(help="Seed for generators, converters and backoff jitter.")] = 0,
-    budget: Annotated[
-        int | None, typer.Option(min=1, help="Most requests to send (planned up front).")
-    ] = None,
+    budget: BudgetOpt = None,
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 30.0,
     retries: Annotated[int, typer.Option(min=0, max=10)] = 2,
-    max_turns: Annotated[
-        int, typer.Option("--max-turns", min=1, max=50, help="Turn budget of multi-turn strategies.")
-    ] = 6,
+    max_turns: TurnsOpt = 6,
     judge: Annotated[str | None, typer.Option(help="Target (URL/YAML) used as an LLM judge.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="table, json, html, sarif, junit.")] = "table",
+    fmt: FormatOpt = "table",
     output: OutputOption = None,
-    fail_on_asr: Annotated[
-        list[str] | None,
-        typer.Option("--fail-on-asr", help="Exit 1 above this attack success rate: 0.1 or jailbreak=0.2."),
-    ] = None,
-    resume: Annotated[
-        str | None, typer.Option("--resume", help="Resume RUN_ID, skipping finished attempts.")
-    ] = None,
+    fail_on_asr: GateOpt = None,
+    resume: ResumeOpt = None,
     db: DbOption = None,
 ) -> None:
     """Attack a target with the selected probes and report per weakness."""
