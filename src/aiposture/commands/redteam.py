@@ -119,7 +119,7 @@ def run(
 
 
 def _execute(config: RunConfig, store: RedteamStore, run_id: str, resume: bool, show_progress: bool):
-    total = planned_count(config)
+    total = planned_count(config) - (len(store.completed(run_id)) if resume else 0)
     progress = Progress(
         TextColumn("[bold]red team"),
         BarColumn(),
