@@ -177,3 +177,18 @@ def test_runs_store_and_resume_on_postgresql(pg_schema_url):
     assert strip(again.attempts) == strip(first.attempts) and again.requests == 1
     assert store.runs()[0].summary["attempts"] == len(first.attempts)
     store.store.close()
+
+
+def test_multi_turn_strategies_are_deterministic_and_bounded():
+    cfg = config(
+        probes=["harmful", "jailbreak.roleplay"],
+        strategies=["retry", "crescendo"],
+        converters=["split"],
+        max_turns=4,
+        seed=5,
+    )
+    first = asyncio.run(run_campaign(cfg.model_copy(update={"concurrency": 3})))
+    second = asyncio.run(run_campaign(cfg))
+    assert strip(first.attempts) == strip(second.attempts)
+    plan = {p.id: p.max_requests for p in build_plan(cfg)}
+    assert all(0 < a.requests <= plan[a.id] for a in first.attempts)
