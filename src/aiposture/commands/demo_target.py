@@ -9,6 +9,6 @@ import uvicorn
 from aiposture.redteam.sample_target import app
 
 
-def serve_target(host: str = "127.0.0.1", port: int = 8808) -> None:
+def serve_target(host: str = "127.0.0.1", port: int = 8788) -> None:
     """Serve until interrupted. Point `aiposture redteam run --target http://HOST:PORT/v1` at it."""
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
