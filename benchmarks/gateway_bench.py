@@ -38,6 +38,7 @@ PROMPT = (
     "The quarterly report shows revenue growth in the northern region while churn fell to four percent. "
     "Please summarise the attached contract and list every obligation with its deadline. "
 ) * 6
+PROMPT = PROMPT[:1000]  # with the "Ticket N-M: " prefix: ~1 KB
 
 _ANSWER = json.dumps(
     {
@@ -154,8 +155,8 @@ LUA = """
 counter = 0
 request = function()
   counter = counter + 1
-  local body = '{"model": "gpt-4o-mini", "stream": %s, "messages": [{"role": "user", "content": "Request '
-    .. counter .. ' from thread ' .. tostring(math.random(1, 1000000)) .. ': %s"}]}'
+  local body = '{"model": "gpt-4o-mini", "stream": %s, "messages": [{"role": "user", "content": "Ticket '
+    .. counter .. '-' .. tostring(math.random(1, 1000000)) .. ': %s"}]}'
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}
   return wrk.format("POST", "%s", headers, body)
 end
@@ -356,6 +357,9 @@ def main() -> None:
 
 
 def print_table(rows, args) -> None:
+    refused = [(name, r["non2xx"]) for _, _, results in rows for name, r in results.items() if r["non2xx"]]
+    if refused:
+        print(f"WARNING: non-2xx answers {refused}: those cells measure refusals, not the proxied path")
     print(
         f"gateway workers: {args.workers}; wrk {args.duration}s per cell; 1 KB prompts; "
         f"load avg at end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
