@@ -99,3 +99,16 @@ def test_postgresql_store_from_the_command_line(tmp_path, pg_schema_url):
     diff = json.loads(second.stdout)["run"]["diff"]
     assert diff["previous_run"] == [json.loads(first.stdout)["run"]["id"]]
     assert diff["new"] == diff["changed"] == diff["gone"] == []
+
+
+def test_contoso_estate_bom_is_strictly_valid(tmp_path, db):
+    from aiposture.demo.estate import write_estate
+
+    estate = write_estate(tmp_path / "contoso")
+    out = tmp_path / "aibom.json"
+    result = _discover(estate, "--format", "cyclonedx", "--validate", "-o", out, db=db)
+    assert result.exit_code == 0, result.output
+    bom = json.loads(out.read_text())
+    types = {c["type"] for c in bom["components"]}
+    assert {"library", "framework", "machine-learning-model"} <= types
+    assert any(s["name"] == "contoso-openai" for s in bom["services"])

@@ -57,3 +57,16 @@ def test_empty_estate_is_a_valid_bom(estate_result):
     empty = estate_result.model_copy(update={"assets": [], "findings": []})
     text = CycloneDxWriter().render(empty)
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+
+
+def test_validate_bom_rejects_an_invalid_document(estate_result):
+    import pytest
+
+    from aiposture.report.cyclonedx import BomValidationError, validate_bom
+
+    good = CycloneDxWriter().render(estate_result)
+    validate_bom(good)
+    doc = json.loads(good)
+    doc["components"][0]["type"] = "service"  # the mistake some AI-BOM tools make
+    with pytest.raises(BomValidationError, match="not valid CycloneDX 1.6"):
+        validate_bom(json.dumps(doc))

@@ -43,7 +43,7 @@ def _assess(estate: Path, db: str | None) -> None:
         from aiposture.commands.discover import DiscoverFormat, discover_command
 
         discover_command(estate, format=DiscoverFormat.table, output=None, db=db, fail_on=None, exclude=None,
-                         no_gitignore=False, max_file_size=10 << 20, workers=0, no_store=False)
+                         no_gitignore=False, max_file_size=10 << 20, workers=0, no_store=False, validate=False)
         return
     assess.run_demo_assessment(estate, db)
 

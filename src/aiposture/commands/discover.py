@@ -21,6 +21,7 @@ from aiposture.commands.common import (
 from aiposture.config import Settings
 from aiposture.discover.engine import DiscoverOptions, discover
 from aiposture.model import ScanResult, Severity
+from aiposture.report.cyclonedx import validate_bom
 from aiposture.report.registry import get_writer
 from aiposture.store import Store
 
@@ -74,6 +75,8 @@ def discover_command(
     max_file_size: Annotated[int, typer.Option(help="Skip text files larger than this many bytes.")] = 10 << 20,
     workers: Annotated[int, typer.Option(help="Worker processes (0: one per core).")] = 0,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the run in the database.")] = False,
+    validate: Annotated[bool, typer.Option("--validate", help="Check a CycloneDX BOM against the strict 1.6 "
+                                           "schema before writing it (slow to start).")] = False,
 ) -> None:
     """Inventory every AI asset under PATH: SDKs, models, model files, endpoints, cloud AI
     resources, vector stores, agents and MCP servers, with file and line as evidence."""
@@ -86,7 +89,10 @@ def discover_command(
             store_result(result, db)
         color = output is None and format is DiscoverFormat.table and sys.stdout.isatty()
         writer = get_writer(format.value, color=color) if format is DiscoverFormat.table else get_writer(format.value)
-        emit(writer.render(result), output)
+        text = writer.render(result)
+        if validate and format is DiscoverFormat.cyclonedx:
+            validate_bom(text)
+        emit(text, output)
         gate(result, fail_on)
 
     run_command(body)

@@ -1,1 +1,2 @@
-"""Discovery scanners: find AI assets and their risks in files; they return results and never touch the store, network or console."""
+"""Discovery scanners: find AI assets and their risks in files. They return results and
+never touch the store, the network or the console."""

@@ -9,8 +9,9 @@ was seen is recorded as `evidence.occurrences` (file and line). Relations from
 `properties.depends_on` and model -> provider API become `dependencies`.
 
 The library does not model `modelCard` yet, so it is added to the serialised JSON
-afterwards and the final document is checked with the library's strict 1.6
-validator before it is returned.
+afterwards; `validate_bom` checks a document with the library's strict 1.6
+validator (the test suite does it for every shape we emit, `discover --validate` on
+demand).
 """
 
 from __future__ import annotations
@@ -167,12 +168,16 @@ class CycloneDxWriter:
             asset = by_id.get(component.get("bom-ref", ""))
             if asset is not None and asset.kind in ("model", "model-file"):
                 component["modelCard"] = _model_card(asset)
-        text = json.dumps(document, indent=2)
-        # Imported here: the validator pulls in jsonschema's format checkers, which cost
-        # seconds at start-up that every other command would pay for nothing.
-        from cyclonedx.validation.json import JsonStrictValidator
+        return json.dumps(document, indent=2)
 
-        error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
-        if error is not None:
-            raise BomValidationError(f"generated BOM is not valid CycloneDX 1.6: {error}")
-        return text
+
+def validate_bom(text: str) -> None:
+    """Check a BOM against the strict CycloneDX 1.6 schema; raise BomValidationError if not.
+    Kept out of `render`: importing the validator alone costs about ten seconds (its
+    format checkers build parsers at import), so tests and `--validate` pay for it,
+    not every scan."""
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    if error is not None:
+        raise BomValidationError(f"generated BOM is not valid CycloneDX 1.6: {error}")
