@@ -18,7 +18,6 @@ reason; one that raises while scanning makes the verdict follow `on_error`
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +30,7 @@ from aiposture.detect.registry import DetectorUnavailable, create_many
 from aiposture.detect.rules import first_error
 from aiposture.errors import InputError
 from aiposture.model import Action, Detection, Direction, Verdict
+from aiposture.shipped import load_data_yaml
 
 ACTION_RANK: dict[str, int] = {"allow": 0, "redact": 1, "block": 2}
 DIRECTIONS: tuple[Direction, ...] = ("prompt", "response", "document")
@@ -101,8 +101,7 @@ def load_policy(path: str | Path | None = None) -> tuple[Policy, Path | None]:
     """The policy in `path` (YAML), or the shipped default; with the folder that
     relative paths in it are resolved against."""
     if path is None:
-        text = resources.files("aiposture").joinpath("data", "policies", "default.yaml").read_text("utf-8")
-        return _parse_policy(yaml.safe_load(text), "data/policies/default.yaml"), None
+        return _parse_policy(load_data_yaml("policies", "default.yaml"), "data/policies/default.yaml"), None
     p = Path(path)
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from importlib import resources
 from typing import Literal
 
 import re2
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from aiposture.detect.rules import Examples, first_error
 from aiposture.errors import InputError
 from aiposture.model import Detection, Direction, Severity
+from aiposture.shipped import load_data_yaml
 
 Allow = Literal["flag_tag_sequence", "emoji_zwj_sequence", "joiner_in_script", "leading_bom",
                 "single_presentation_selector"]
@@ -70,9 +69,8 @@ class InvisibleRuleFile(BaseModel):
 
 
 def load_invisible_rules() -> InvisibleRuleFile:
-    text = resources.files("aiposture").joinpath("data", "detect", "invisible.yaml").read_text("utf-8")
     try:
-        return InvisibleRuleFile.model_validate(yaml.safe_load(text))
+        return InvisibleRuleFile.model_validate(load_data_yaml("detect", "invisible.yaml"))
     except ValidationError as exc:
         raise InputError(f"data/detect/invisible.yaml: invalid rule file {first_error(exc)}") from None
 

@@ -8,7 +8,6 @@ and a positive and a negative example that the rule test runs.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from aiposture.detect.checksums import CHECKSUMS
 from aiposture.errors import InputError
 from aiposture.model import Severity
+from aiposture.shipped import load_data_yaml
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _QUIET = re2.Options()
@@ -163,5 +163,4 @@ def load_rule_file(path: Path) -> RuleFile:
 
 def load_builtin_rules(name: str) -> RuleFile:
     """Load `aiposture/data/detect/<name>.yaml` shipped inside the package."""
-    text = resources.files("aiposture").joinpath("data", "detect", f"{name}.yaml").read_text(encoding="utf-8")
-    return parse_rule_file(yaml.safe_load(text), f"data/detect/{name}.yaml")
+    return parse_rule_file(load_data_yaml("detect", f"{name}.yaml"), f"data/detect/{name}.yaml")

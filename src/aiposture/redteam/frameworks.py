@@ -4,15 +4,14 @@ from `data/redteam/frameworks.yaml`, with their titles for reports."""
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
-import yaml
+from aiposture.shipped import load_data_yaml
 
 
 @cache
 def catalog() -> dict[str, dict[str, str]]:
-    text = (resources.files("aiposture.data") / "redteam" / "frameworks.yaml").read_text(encoding="utf-8")
-    return {k: {str(i): str(t) for i, t in v.items()} for k, v in yaml.safe_load(text).items()}
+    data = load_data_yaml("redteam", "frameworks.yaml")
+    return {k: {str(i): str(t) for i, t in v.items()} for k, v in data.items()}
 
 
 def title(framework: str, ident: str) -> str:

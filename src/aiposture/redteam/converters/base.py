@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import random
 from functools import cache
-from importlib import resources
 from typing import Any, ClassVar
 
-import yaml
-
 from aiposture.errors import InputError
+from aiposture.shipped import load_data_yaml
 
 
 @cache
 def converter_data() -> dict[str, Any]:
-    text = (resources.files("aiposture.data") / "redteam" / "converters.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_data_yaml("redteam", "converters.yaml")
 
 
 class Converter:

@@ -17,6 +17,7 @@ from aiposture.errors import InputError
 from aiposture.redteam.frameworks import unknown_ids
 from aiposture.redteam.probes.base import Probe, PromptGenerator
 from aiposture.redteam.registry import Registry
+from aiposture.shipped import load_yaml_text
 
 GENERATORS = Registry(
     "generators",
@@ -37,7 +38,7 @@ def _probe_files() -> list[Path]:
 
 def load_file(path: Path) -> list[Probe]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml_text(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(f"cannot load probes from {path.name}: {exc}") from exc
     probes = []

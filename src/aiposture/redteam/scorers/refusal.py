@@ -6,20 +6,18 @@ the reply after case folding: linear, no regular expressions needed."""
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from aiposture.redteam.model import ScoreReason
 from aiposture.redteam.scorers.base import ScoreInput, Scorer
+from aiposture.shipped import load_data_yaml
 
 WINDOW = 600
 
 
 @cache
 def refusal_phrases() -> tuple[tuple[str, str], ...]:
-    text = (resources.files("aiposture.data") / "redteam" / "refusals.yaml").read_text(encoding="utf-8")
-    return tuple((lang, p.casefold()) for lang, phrases in yaml.safe_load(text).items() for p in phrases)
+    data = load_data_yaml("redteam", "refusals.yaml")
+    return tuple((lang, p.casefold()) for lang, phrases in data.items() for p in phrases)
 
 
 def find_refusal(text: str) -> tuple[str, str] | None:

@@ -5,20 +5,18 @@ data/redteam/triggers.yaml. Also the length scorer for unbounded consumption."""
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import re2
-import yaml
 
 from aiposture.errors import InputError
 from aiposture.redteam.model import ScoreReason
 from aiposture.redteam.scorers.base import ScoreInput, Scorer, snippet
+from aiposture.shipped import load_data_yaml
 
 
 @cache
 def named_lists() -> dict[str, list[str]]:
-    text = (resources.files("aiposture.data") / "redteam" / "triggers.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_data_yaml("redteam", "triggers.yaml")
 
 
 @cache

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, ClassVar, Protocol
 
-import yaml
-
 from aiposture.redteam.model import Message, ScoreReason, TargetReply, Turn
+from aiposture.shipped import load_data_yaml
 
 
 @cache
 def strategy_data() -> dict[str, Any]:
-    text = (resources.files("aiposture.data") / "redteam" / "strategies.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_data_yaml("redteam", "strategies.yaml")
 
 
 @dataclass
