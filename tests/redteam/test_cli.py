@@ -144,3 +144,24 @@ def test_list(kind):
 
 def test_list_unknown_kind():
     _bad("list", "gizmos")
+
+
+def test_a_run_is_posture_evidence_for_its_app(db_url):
+    from aiposture.store.database import Store
+    from aiposture.store.evidence import REDTEAM_RUN, latest_evidence
+
+    weak = invoke("run", "--target", SAMPLE, "--probes", "leakage", "--app", "apps/support-copilot",
+                  "--format", "json", "--db", db_url)
+    assert weak.exit_code == 0, weak.output
+    gated = invoke("run", "--target", SAMPLE, "--probes", "leakage", "--fail-on-asr", "1.0",
+                   "--format", "json", "--db", db_url)
+    assert gated.exit_code == 0, gated.output
+    store = Store.open(db_url)
+    rows = latest_evidence(store, REDTEAM_RUN)
+    store.close()
+    newest, older = rows[0], rows[1]
+    # a gate that held is a pass even at a high success rate; without a gate, > 5% fails
+    assert (newest.subject, newest.passed) == (SAMPLE, True)
+    assert (older.subject, older.passed, older.detail["app"]) == ("apps/support-copilot", False,
+                                                                  "apps/support-copilot")
+    assert older.detail["success_rate"] > 0.05

@@ -33,6 +33,7 @@ class RunConfig(BaseModel):
     budget: int | None = Field(default=None, ge=1)
     max_turns: int = Field(default=6, ge=1, le=50)
     judge: str | None = None
+    app: str | None = None  # the app under test, as posture names it (e.g. "apps/support-copilot")
 
 
 @dataclass
