@@ -22,8 +22,8 @@ split), so the figures are on text the model never saw.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import random
 import subprocess
 import sys
 import time
@@ -87,39 +87,54 @@ def run_ours(rows: list[dict]) -> dict[int, tuple[float, float]]:
     return out
 
 
-def _read(dst: Path) -> dict:
-    out = {}
-    for line in dst.read_text().splitlines():
-        d = json.loads(line)
-        out[d["id"]] = (d["score"], d["cpu_s"], d.get("timeout", False))
-    return out
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def run_peer(name: str, rows: list[dict], install: bool, cap: float, reuse: bool = False) -> dict | None:
+def _cache(venv: str) -> tuple[Path, dict[str, tuple]]:
+    """Peer scores by text hash (peers do not depend on our model, so a rerun after
+    retraining only scores texts the peer has not seen)."""
+    path = WORK / f"injection_{venv.strip('.')}_cache.jsonl"
+    cache: dict[str, tuple] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            d = json.loads(line)
+            cache[d["key"]] = (d["score"], d["cpu_s"], d.get("timeout", False))
+    return path, cache
+
+
+def run_peer(name: str, rows: list[dict], install: bool, cap: float) -> dict | None:
     venv, script, packages, _thr = PEERS[name]
     py = ROOT / venv / "bin" / "python"
-    dst = WORK / f"injection_{venv.strip('.')}.jsonl"
-    if reuse and dst.exists():
-        got = _read(dst)
-        if all(r["id"] in got for r in rows):
-            return got
     if not py.exists():
         if not install:
             return None
         subprocess.run([sys.executable, "-m", "venv", str(ROOT / venv)], check=True)
         subprocess.run([str(py), "-m", "pip", "install", "-q", *packages], check=True)
     WORK.mkdir(exist_ok=True)
-    src = WORK / "injection_peer_input.jsonl"
-    src.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in rows))
-    cmd = [str(py), str(ROOT / "peers" / script), str(src), str(dst)]
-    if script == "rebuff_run.py":
-        cmd.append(str(cap))
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        print(f"{name} failed: {res.stderr[-800:]}", file=sys.stderr)
-        err = res.stderr.strip()
-        return {"error": err.splitlines()[-1] if err else f"exit {res.returncode}"}
-    return _read(dst)
+    cache_path, cache = _cache(venv)
+    todo = [r for r in rows if _key(r["text"]) not in cache]
+    if todo:
+        src = WORK / f"injection_{venv.strip('.')}_input.jsonl"
+        dst = WORK / f"injection_{venv.strip('.')}_output.jsonl"
+        src.write_text("".join(json.dumps({"id": r["id"], "text": r["text"]}) + "\n" for r in todo))
+        cmd = [str(py), str(ROOT / "peers" / script), str(src), str(dst)]
+        if script == "rebuff_run.py":
+            cmd.append(str(cap))
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            print(f"{name} failed: {res.stderr[-800:]}", file=sys.stderr)
+            err = res.stderr.strip()
+            return {"error": err.splitlines()[-1] if err else f"exit {res.returncode}"}
+        by_id = {r["id"]: r for r in todo}
+        with cache_path.open("a") as f:
+            for line in dst.read_text().splitlines():
+                d = json.loads(line)
+                k = _key(by_id[d["id"]]["text"])
+                cache[k] = (d["score"], d["cpu_s"], d.get("timeout", False))
+                f.write(json.dumps({"key": k, "score": d["score"], "cpu_s": d["cpu_s"],
+                                    "timeout": d.get("timeout", False)}) + "\n")
+    return {r["id"]: cache[_key(r["text"])] for r in rows}
 
 
 def summarise(name: str, rows: list[dict], scores: dict, thr: float) -> dict:
@@ -137,14 +152,13 @@ def summarise(name: str, rows: list[dict], scores: dict, thr: float) -> dict:
     return res
 
 
-def sample(rows: list[dict], n: int, seed: int = 17) -> list[dict]:
-    """Every document (up to a quarter of n) and prompts at random, label-balanced as found."""
-    rng = random.Random(seed)
-    docs = [r for r in rows if r["direction"] == "document"]
-    prompts = [r for r in rows if r["direction"] != "document"]
-    docs = rng.sample(docs, min(len(docs), n // 4))
-    k = max(0, min(len(prompts), n - len(docs)))
-    return sorted(docs + rng.sample(prompts, k), key=lambda r: r["id"])
+def sample(rows: list[dict], n: int) -> list[dict]:
+    """Documents (up to a quarter of n) and prompts with the smallest text hashes: a
+    deterministic sample that stays the same when the split gains or loses a few texts."""
+    docs = sorted((r for r in rows if r["direction"] == "document"), key=lambda r: _key(r["text"]))
+    prompts = sorted((r for r in rows if r["direction"] != "document"), key=lambda r: _key(r["text"]))
+    docs = docs[: n // 4]
+    return sorted(docs + prompts[: max(0, n - len(docs))], key=lambda r: r["id"])
 
 
 def table(results: list[dict]) -> str:
@@ -174,19 +188,16 @@ def main() -> int:
                     help="rebuff takes 0.5-2 CPU s per prompt: it scores this subset of the peer sample")
     ap.add_argument("--install", action="store_true", help="build missing peer venvs")
     ap.add_argument("--peers", default=",".join(PEERS))
-    ap.add_argument("--reuse-peers", action="store_true",
-                    help="reuse peer scores from benchmarks/work/ when they cover the sample (peers do not "
-                         "depend on our model)")
     args = ap.parse_args()
     rows = build_split()
     peer_rows = sample(rows, args.peer_sample)
     ours = run_ours(rows)
     results = [summarise("aiposture injection (full test split)", rows, ours, 0.5),
                summarise("aiposture injection (peer sample)", peer_rows, ours, 0.5)]
-    rebuff_rows = sample(peer_rows, args.rebuff_sample, seed=23)
+    rebuff_rows = sample(peer_rows, args.rebuff_sample)
     for name in [p for p in args.peers.split(",") if p in PEERS]:
         rows_for = rebuff_rows if name.startswith("rebuff") else peer_rows
-        got = run_peer(name, rows_for, args.install, args.cap, args.reuse_peers)
+        got = run_peer(name, rows_for, args.install, args.cap)
         if got is None:
             results.append({"tool": name,
                             "error": f"not installed (run with --install to build {PEERS[name][0]})"})
