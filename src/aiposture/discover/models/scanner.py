@@ -138,8 +138,8 @@ class _ReaderIO(io.RawIOBase):
 
 def scan_blob(ctx: ScanContext, blob: Blob, where: str, reader: ByteReader | None = None) -> str | None:
     """Scan a file or member; returns the detected format or None."""
-    if reader is None:
-        reader = ByteReader(blob.open())
+    if reader is None:  # an archive member: read its head only, unless its reader wants more
+        reader = ByteReader(blob.open(), chunk=HEAD_SIZE)
     head = reader.peek(HEAD_SIZE)
     fmt = detect_format(head, blob.name, blob.size)
     if blob.depth == 1:

@@ -19,15 +19,16 @@ class ByteReader:
     """Buffered reader over `raw`; `buf[pos:]` is unread, `base` is the absolute offset
     of `buf[0]`. Hot loops read `buf`/`pos` directly and call `fill` when short."""
 
-    __slots__ = ("raw", "buf", "pos", "base", "hasher", "_seekable", "_eof")
+    __slots__ = ("raw", "buf", "pos", "base", "hasher", "_seekable", "_eof", "_chunk")
 
-    def __init__(self, raw: Any, *, offset: int = 0, hasher: Any = None) -> None:
+    def __init__(self, raw: Any, *, offset: int = 0, hasher: Any = None, chunk: int = CHUNK) -> None:
         self.raw = raw
         self.buf = b""
         self.pos = 0
         self.base = offset
         self.hasher = hasher
         self._eof = False
+        self._chunk = chunk  # first read size; doubles up to CHUNK (small for archive members)
         try:
             self._seekable = hasher is None and bool(raw.seekable())
         except (AttributeError, OSError, ValueError):
@@ -56,7 +57,8 @@ class ByteReader:
         parts = [self.buf[self.pos :]] if have else []
         self.base += self.pos
         while have < need:
-            data = self._pull(max(CHUNK, need - have))
+            data = self._pull(max(self._chunk, need - have))
+            self._chunk = min(self._chunk * 2, CHUNK)
             if not data:
                 break
             parts.append(data)
