@@ -30,6 +30,7 @@ import os
 import pickle
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -199,9 +200,7 @@ def detection() -> dict:
         rows, seconds, note = run_peer(tool, files)
         results[tool] = {**score(cases, rows), "seconds": seconds, "note": note, "rows": rows or {}}
         if tool == "modelaudit" and rows:
-            strict = {
-                name: {**row, "flagged": row.get("flagged_critical", False)} for name, row in rows.items()
-            }
+            strict = {name: {**row, "flagged": row.get("flagged_critical", False)} for name, row in rows.items()}
             results["modelaudit (critical only)"] = {
                 **score(cases, strict),
                 "seconds": seconds,
@@ -260,8 +259,7 @@ def _write_sparse_safetensors(path: Path, size: int) -> None:
 
 def _write_array_pickle(path: Path, megabytes: int) -> None:
     arrays = {
-        f"layer{i}.weight": np.random.default_rng(i).standard_normal(1 << 18).astype("f4")
-        for i in range(megabytes)
+        f"layer{i}.weight": np.random.default_rng(i).standard_normal(1 << 18).astype("f4") for i in range(megabytes)
     }
     with path.open("wb") as fh:
         pickle.dump(arrays, fh, protocol=4)
@@ -296,31 +294,44 @@ def opcode_heavy_pickle(path: Path, target: int = 68 << 20) -> None:
         n = max(n + 1, int(n * target / len(data) * 1.01))
 
 
-def _measure_process(argv: list[str], env: dict | None = None, timeout: int = 1200) -> dict:
+# A small launcher measures each tool: peak RSS of a forked child counts the parent's
+# pages at fork time, so the measuring parent must stay small.
+_LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    os.execve(sys.argv[1], sys.argv[1:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"seconds": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
+                  "rss_mb": usage.ru_maxrss / 1024, "rc": os.waitstatus_to_exitcode(status)}))
+"""
+
+
+def _measure_process(argv: list[str], env: dict | None = None, timeout: int = 300) -> dict:
     """Wall time, CPU time (user + system: what the tool itself spent, whatever the
     machine's load) and peak RSS of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() - start > timeout:
-            proc.kill()
-            _, status, usage = os.wait4(proc.pid, 0)
-            return {
-                "seconds": time.perf_counter() - start,
-                "cpu": usage.ru_utime + usage.ru_stime,
-                "rss_mb": usage.ru_maxrss / 1024,
-                "note": "killed at the time limit",
-            }
-        time.sleep(0.05)
-    return {
-        "seconds": time.perf_counter() - start,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,
-        "rc": os.waitstatus_to_exitcode(status),
-    }
+    proc = subprocess.Popen(
+        ["/usr/bin/env", "python3", "-S", "-c", _LAUNCHER, *argv],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the tool it runs
+        proc.communicate()
+        return {"seconds": float(timeout), "cpu": None, "rss_mb": 0, "note": f"over {timeout} s, stopped"}
+    try:
+        return json.loads(stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"seconds": 0.0, "cpu": None, "rss_mb": 0, "note": "launcher failed"}
 
 
 def _ours_argv(path: Path, hashing: bool = True) -> list[str]:
@@ -336,6 +347,17 @@ def _peer_argv(tool: str, path: Path) -> list[str] | None:
     if python is None:
         return None
     return [str(python), str(RUNNER), tool, str(WORK / f"{tool}-one.json"), str(path)]
+
+
+MAKERS = {
+    "arrays": lambda path: _write_array_pickle(path, 256),
+    "torch-zip": lambda path: _write_torch_zip(path, 256),
+    "opcode-heavy": lambda path: opcode_heavy_pickle(path),
+}
+
+
+def _make_in_child(kind: str, path: Path) -> None:
+    subprocess.run([sys.executable, __file__, "--make", kind, str(path)], check=True)
 
 
 def throughput() -> dict:
@@ -364,9 +386,9 @@ def throughput() -> dict:
         path.unlink()
     # pickles: in-band numpy arrays (how plain pickles of models look) and a torch zip
     pkl = folder / "arrays.pkl"
-    _write_array_pickle(pkl, 512)
+    _make_in_child("arrays", pkl)
     tzip = folder / "checkpoint.pt"
-    _write_torch_zip(tzip, 512)
+    _make_in_child("torch-zip", tzip)
     for label, path in (("pickle_numpy_arrays", pkl), ("torch_zip_checkpoint", tzip)):
         row: dict = {"bytes": path.stat().st_size}
         row["aiposture"] = _measure_process(_ours_argv(path, hashing=True))
@@ -380,7 +402,7 @@ def throughput() -> dict:
     tzip.unlink()
     # the opcode-heavy pickle: time and peak RSS of a whole process
     heavy = folder / "opcode_heavy.pkl"
-    opcode_heavy_pickle(heavy)
+    _make_in_child("opcode-heavy", heavy)
     row = {"bytes": heavy.stat().st_size, "aiposture": _measure_process(_ours_argv(heavy))}
     for tool in ("picklescan", "modelscan", "fickling", "modelaudit"):
         argv = _peer_argv(tool, heavy)
@@ -396,8 +418,9 @@ TOOLS = ("aiposture", "aiposture (no hash)", "picklescan", "modelscan", "ficklin
 def _cell(m: dict | None, size: int) -> str:
     if m is None:
         return "not run"
-    note = f" ({m['note']})" if m.get("note") else ""
-    return f"{size / m['cpu'] / 1e6:.0f} MB/s ({m['seconds']:.1f} s wall){note}" if m.get("cpu") else "n/a"
+    if not m.get("cpu"):
+        return m.get("note", "n/a")
+    return f"{size / m['cpu'] / 1e6:.0f} MB/s ({m['seconds']:.1f} s wall)"
 
 
 def print_throughput(out: dict) -> None:
@@ -424,7 +447,7 @@ def print_throughput(out: dict) -> None:
             print(f"| {tool} | not run | | |")
         else:
             note = f" ({m['note']})" if m.get("note") else ""
-            cpu, wall, rss = m.get("cpu", 0), m.get("seconds", 0), m.get("rss_mb", 0)
+            cpu, wall, rss = m.get("cpu") or 0, m.get("seconds", 0), m.get("rss_mb", 0)
             print(f"| {tool} | {cpu:.1f}{note} | {wall:.1f} | {rss:.0f} |")
 
 
@@ -433,7 +456,11 @@ def main() -> None:
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-detection", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--make", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.make:
+        MAKERS[args.make[0]](Path(args.make[1]))
+        return
     WORK.mkdir(parents=True, exist_ok=True)
     print(
         f"# Model file scanning benchmark ({platform.machine()}, {os.cpu_count()} cores, "
