@@ -72,6 +72,19 @@ def test_verify_ok_then_tampered(env):
     assert bad.exit_code == 1 and "seq 4: deleted" in bad.stdout
 
 
+def test_verify_is_posture_evidence(env):
+    from aiposture.store.evidence import AUDIT_VERIFY, latest_evidence
+
+    db, store = env
+    assert runner.invoke(app, ["audit", "verify", "--db", db]).exit_code == 0
+    with store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+    assert runner.invoke(app, ["audit", "verify", "--db", db]).exit_code == 1
+    failed, passed = latest_evidence(store, AUDIT_VERIFY)[:2]
+    assert (passed.passed, passed.detail["events"]) == (True, 10)
+    assert failed.passed is False and failed.detail["error"].startswith("seq 2:")
+
+
 def test_verify_without_key_is_a_usage_error(env, tmp_path):
     db, _ = env
     result = runner.invoke(app, ["audit", "verify", "--db", db, "--key", str(tmp_path / "missing.key")])

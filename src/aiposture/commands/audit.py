@@ -18,6 +18,7 @@ from aiposture.commands.common import DbOption, OutputOption, run_command
 from aiposture.config import Settings
 from aiposture.errors import InputError
 from aiposture.store.database import Store
+from aiposture.store.evidence import AUDIT_VERIFY, record_evidence
 
 app = typer.Typer(help="Verify, export, search and purge the audit trail.", no_args_is_help=True)
 
@@ -85,7 +86,12 @@ def verify(
     """Rehash the chain and check its signed seals; exit 1 if anything was tampered with."""
 
     def body() -> bool:
-        report = _trail(db, key).verify()
+        trail = _trail(db, key)
+        report = trail.verify()
+        # posture reads this: "the audit chain was verified recently" (AIP-POSTURE-006)
+        first = report.issues[0] if report.issues else None
+        record_evidence(trail.db.store, AUDIT_VERIFY, "audit", report.ok,
+                        {"events": report.events, "error": f"seq {first['seq']}: {first['kind']}" if first else ""})
         if fmt == "json":
             typer.echo(json.dumps(report.to_dict(), indent=2))
         else:
