@@ -22,6 +22,7 @@ from aiposture.gateway.config import GatewayConfig, Policy, PolicyHolder
 from aiposture.gateway.errors import GatewayError
 from aiposture.gateway.limits import Limiter, LocalLimiter, RedisLimiter
 from aiposture.gateway.metrics import GatewayMetrics
+from aiposture.gateway.retention import start_retention
 from aiposture.gateway.routes import handle
 from aiposture.gateway.service import Gateway
 from aiposture.gateway.telemetry import make_tracer
@@ -117,7 +118,11 @@ def _routes(gw: Gateway) -> list[Route]:
 def _lifespan(gw: Gateway):
     @contextlib.asynccontextmanager
     async def lifespan(_app):
+        audit_settings = gw.config.audit
+        retention = start_retention(gw.audit, audit_settings.retention_days, audit_settings.retention_interval_s)
         yield
+        if retention is not None:
+            retention.cancel()
         await gw.client.aclose()
         if isinstance(gw.limiter, RedisLimiter):
             await gw.limiter.close()

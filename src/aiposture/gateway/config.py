@@ -55,6 +55,8 @@ class AuditSettings(_Strict):
     key_file: Path | None = None
     durable: bool = True  # answer only after the event is committed
     checkpoint_every: int = 10000
+    retention_days: float | None = Field(default=None, gt=0)  # purge older events, keeping the chain verifiable
+    retention_interval_s: float = Field(default=3600.0, gt=0)
 
 
 class Telemetry(_Strict):
