@@ -32,3 +32,15 @@ def test_refuses_a_non_empty_folder_without_force(tmp_path):
         write_estate(tmp_path)
     write_estate(tmp_path, overwrite=True)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_estate_gateway_config_is_valid_for_the_real_gateway(tmp_path):
+    from aiposture.gateway.config import GatewayConfig, PolicyHolder
+
+    estate = write_estate(tmp_path / "contoso")
+    config = GatewayConfig.load(estate / "gateway" / "gateway.yaml")
+    policy = PolicyHolder(config.policy).policy
+    assert config.audit.retention_days == 365
+    assert {"support-copilot", "obsidian-search"} <= set(policy.principals)
+    assert policy.model_allowed("support-copilot", "gpt-4o")
+    assert not policy.model_allowed("obsidian-search", "gpt-4o")
