@@ -32,6 +32,7 @@ test: lint
 train: $(VENV)/.installed-dev
 	$(PIP) install -q -e '.[train]'
 	$(BIN)/python training/train_injection.py
+	$(BIN)/python training/train_content.py
 
 clean:
 	rm -rf $(VENV) .aiposture contoso-estate
