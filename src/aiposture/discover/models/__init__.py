@@ -8,10 +8,16 @@ from pathlib import Path
 
 from aiposture.discover.models.approval import ApprovedModels
 from aiposture.discover.models.findings import report_to_findings
-from aiposture.discover.models.results import Issue, ModelFileReport, ScanContext, ScanOptions, Verdict
+from aiposture.discover.models.results import (
+    Issue,
+    ModelFileReport,
+    ScanContext,
+    ScanOptions,
+    Verdict,
+    verdict_for,
+)
 from aiposture.discover.models.scanner import is_model_file, scan_path
 from aiposture.discover.models.signing import check_signature
-from aiposture.model import Severity
 
 __all__ = [
     "scan_file",
@@ -38,9 +44,7 @@ def scan_file(
     if approved is not None and report.sha256:
         report.approved = approved.is_approved(sha256=report.sha256)  # files: by hash only
         if not report.approved:
-            _add(
-                report, "AIP-MODEL-025", f"sha256 {report.sha256[:16]}… is not in the approved-model registry"
-            )
+            _add(report, "AIP-MODEL-025", f"sha256 {report.sha256[:16]}… is not in the approved-model registry")
     return report
 
 
@@ -64,8 +68,4 @@ def _add(report: ModelFileReport, rule: str, detail: str) -> None:
     ctx = ScanContext(ScanOptions())
     ctx.issue(rule, detail)
     report.issues.extend(ctx.issues)
-    worst = max(i.severity.rank for i in report.issues)
-    if worst >= Severity.HIGH.rank:
-        report.verdict = Verdict.UNSAFE
-    elif worst >= Severity.LOW.rank and report.verdict == Verdict.SAFE:
-        report.verdict = Verdict.SUSPICIOUS
+    report.verdict = verdict_for(report.issues, report.error)

@@ -132,9 +132,7 @@ def _seekable_blob(ctx: ScanContext, blob: Blob, where: str) -> BinaryIO | None:
         pass
     limit = ctx.options.archive.max_member_in_memory
     if blob.size > limit:
-        ctx.issue(
-            "AIP-MODEL-007", f"nested archive of {blob.size} bytes not opened (limit {limit})", where=where
-        )
+        ctx.issue("AIP-MODEL-007", f"nested archive of {blob.size} bytes not opened (limit {limit})", where=where)
         return None
     data = fh.read(limit + 1)
     if len(data) > limit:
@@ -145,9 +143,7 @@ def _seekable_blob(ctx: ScanContext, blob: Blob, where: str) -> BinaryIO | None:
 
 def _depth_ok(ctx: ScanContext, blob: Blob, where: str) -> bool:
     if blob.depth >= ctx.options.archive.max_depth:
-        ctx.issue(
-            "AIP-MODEL-011", f"archives nested deeper than {ctx.options.archive.max_depth}", where=where
-        )
+        ctx.issue("AIP-MODEL-011", f"archives nested deeper than {ctx.options.archive.max_depth}", where=where)
         return False
     return True
 
@@ -169,9 +165,7 @@ def zip_names(fh: BinaryIO) -> list[str]:
         return []
 
 
-def scan_zip(
-    ctx: ScanContext, blob: Blob, reader: ByteReader | None, where: str, scan_member: MemberScan
-) -> None:
+def scan_zip(ctx: ScanContext, blob: Blob, reader: ByteReader | None, where: str, scan_member: MemberScan) -> None:
     if not _depth_ok(ctx, blob, where):
         return
     fh = _seekable_blob(ctx, blob, where)
@@ -237,14 +231,10 @@ def _check_zip_entries(ctx: ScanContext, infos: list[zipfile.ZipInfo], where: st
         if info.flag_bits & 0x0001:
             ctx.issue("AIP-MODEL-012", f"member {name!r} is encrypted and cannot be scanned", where=where)
         elif info.flag_bits & ~_KNOWN_FLAGS:
-            ctx.issue(
-                "AIP-MODEL-012", f"member {name!r} has unusual flag bits 0x{info.flag_bits:04x}", where=where
-            )
+            ctx.issue("AIP-MODEL-012", f"member {name!r} has unusual flag bits 0x{info.flag_bits:04x}", where=where)
         ratio = ctx.options.archive.max_ratio
         if info.file_size > (1 << 20) and info.file_size > max(info.compress_size, 1) * ratio:
-            ctx.issue(
-                "AIP-MODEL-011", f"member {name!r} declares a compression ratio above {ratio}:1", where=where
-            )
+            ctx.issue("AIP-MODEL-011", f"member {name!r} declares a compression ratio above {ratio}:1", where=where)
 
 
 def _decompressor(info: zipfile.ZipInfo, fh: BinaryIO) -> tuple[Any, int]:
@@ -285,9 +275,7 @@ def _member_stream(ctx: ScanContext, blob: Blob, info: zipfile.ZipInfo, where: s
     decomp, used = _decompressor(info, fh)
     limits = ctx.options.archive
     max_out = max(info.compress_size * limits.max_ratio, 16 << 20)
-    return BoundedStream(
-        fh, decomp, max_out, in_size=info.compress_size - used, on_output=lambda n: _account(ctx, n)
-    )
+    return BoundedStream(fh, decomp, max_out, in_size=info.compress_size - used, on_output=lambda n: _account(ctx, n))
 
 
 def _scan_zip_member(
@@ -348,9 +336,7 @@ def scan_tar(
         with tarfile.open(fileobj=fh, mode=mode) as tf:
             for count, member in enumerate(tf):
                 if count >= ctx.options.archive.max_entries:
-                    ctx.issue(
-                        "AIP-MODEL-011", f"more than {count} entries, the rest not scanned", where=where
-                    )
+                    ctx.issue("AIP-MODEL-011", f"more than {count} entries, the rest not scanned", where=where)
                     break
                 _scan_tar_member(ctx, blob, tf, member, where, scan_member, streaming=fileobj is not None)
     except Bomb as exc:

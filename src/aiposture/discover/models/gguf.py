@@ -206,8 +206,7 @@ def _check_tensor_data(
         if end > data_size:
             ctx.issue(
                 "AIP-MODEL-020",
-                f"gguf: tensor {name!r} data [{offset}, {end}) lies outside the "
-                f"{max(data_size, 0)} data bytes",
+                f"gguf: tensor {name!r} data [{offset}, {end}) lies outside the {max(data_size, 0)} data bytes",
                 where=where,
             )
         position = max(position, end)

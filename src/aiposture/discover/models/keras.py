@@ -70,12 +70,7 @@ def _check_object(ctx: ScanContext, node: dict[str, Any], where: str) -> None:
     if isinstance(module, str) and module and not _is_keras_module(module):
         _check_global(ctx, module, cls, f"object {module}.{cls}", where)
         return
-    if (
-        isinstance(registered, str)
-        and registered
-        and registered != cls
-        and not registered.startswith("keras")
-    ):
+    if isinstance(registered, str) and registered and registered != cls and not registered.startswith("keras"):
         ctx.issue("AIP-MODEL-014", f"custom object {registered!r} ({cls})", where=where)
     elif module is None and ">" in cls:
         ctx.issue("AIP-MODEL-014", f"custom object {cls!r}", where=where)
@@ -125,9 +120,7 @@ def scan_hdf5(ctx: ScanContext, blob: Blob, reader: ByteReader, where: str) -> N
     if source is None:
         limit = ctx.options.archive.max_member_in_memory
         if blob.size > limit:
-            ctx.issue(
-                "AIP-MODEL-007", f"HDF5 member of {blob.size} bytes not opened (limit {limit})", where=where
-            )
+            ctx.issue("AIP-MODEL-007", f"HDF5 member of {blob.size} bytes not opened (limit {limit})", where=where)
             return
         source = io.BytesIO(blob.open().read(limit))
     try:
@@ -142,9 +135,7 @@ def scan_hdf5(ctx: ScanContext, blob: Blob, reader: ByteReader, where: str) -> N
 def _check_attr(ctx: ScanContext, value: Any, where: str) -> None:
     if hasattr(value, "tobytes") and not isinstance(value, bytes | str):
         value = (
-            value.tobytes()
-            if getattr(value, "dtype", None) is not None and value.dtype.kind in "SV"
-            else str(value)
+            value.tobytes() if getattr(value, "dtype", None) is not None and value.dtype.kind in "SV" else str(value)
         )
     if isinstance(value, str):
         value = value.encode("utf-8", "replace")

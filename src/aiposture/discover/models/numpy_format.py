@@ -102,9 +102,7 @@ def _itemsize(descr: str) -> int | None:
     return int(digits) * (4 if kind == "U" else 1)
 
 
-def _check_size(
-    ctx: ScanContext, blob: Blob, descr: object, shape: tuple[int, ...], offset: int, where: str
-) -> None:
+def _check_size(ctx: ScanContext, blob: Blob, descr: object, shape: tuple[int, ...], offset: int, where: str) -> None:
     if not isinstance(descr, str):
         return
     itemsize = _itemsize(descr)

@@ -172,17 +172,16 @@ _TOKLEN[0x72] = _T_LONG_BINPUT
 _TOKLEN[0x58] = _T_BINUNICODE
 # a run may start with any of these (never with a memo store: it would store a value
 # produced before the run, which we want to keep)
-RUN_START = frozenset(
-    c for c in range(256) if _TOKLEN[c] > 0 or _TOKLEN[c] in (_T_SHORT_STR, _T_BINUNICODE)
-) - {0x95, 0x68, 0x6A}
+RUN_START = frozenset(c for c in range(256) if _TOKLEN[c] > 0 or _TOKLEN[c] in (_T_SHORT_STR, _T_BINUNICODE)) - {
+    0x95,
+    0x68,
+    0x6A,
+}
 MIN_RUN = 64
 # After a fast run these need the values the run would have produced: run slowly.
-NEEDS_VALUES = frozenset(
-    [_C["STACK_GLOBAL"], _C["BUILD"], _C["REDUCE"], _C["NEWOBJ"], _C["NEWOBJ_EX"], _C["OBJ"]]
-)
+NEEDS_VALUES = frozenset([_C["STACK_GLOBAL"], _C["BUILD"], _C["REDUCE"], _C["NEWOBJ"], _C["NEWOBJ_EX"], _C["OBJ"]])
 STR_LIMIT = 1024
 SHORT_BYTES = 64
-
 
 
 _FIXED_RUN = re.compile(
@@ -296,5 +295,3 @@ def looks_like_pickle_start(head: bytes) -> bool:
     if head[0] == 0x80:
         return len(head) > 1 and head[1] <= MAX_PROTOCOL
     return head[0] in LEGACY_START
-
-

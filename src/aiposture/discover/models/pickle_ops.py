@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from aiposture.discover.models.pickle_scan import PickleMachine
 
 
-
 def _h_string_payload(m: PickleMachine, payload: Payload, offset: int, name: str, text: bool) -> None:
     data = m._payload_bytes(payload, name, STR_LIMIT if text else SHORT_BYTES)
     if data is not None:
@@ -299,9 +298,7 @@ def _h_build(m: PickleMachine, arg: Any, offset: int) -> None:
 
 def _is_joblib_wrapper(func: Any) -> bool:
     return (
-        isinstance(func, GlobalRef)
-        and func.name == "NumpyArrayWrapper"
-        and func.module.endswith("joblib.numpy_pickle")
+        isinstance(func, GlobalRef) and func.name == "NumpyArrayWrapper" and func.module.endswith("joblib.numpy_pickle")
     )
 
 
@@ -463,5 +460,3 @@ HANDLERS: dict[str, Callable[[PickleMachine, Any, int], None]] = {
     "SETITEM": _h_setitem,
     "SETITEMS": _h_setitems,
 }
-
-

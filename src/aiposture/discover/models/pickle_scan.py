@@ -428,8 +428,11 @@ class PickleMachine:
         if any(ev.kind == "malformed" for ev in child.events):
             # bytes that only looked like a pickle (tensor data starting with 0x80 0x02):
             # keep only imports of real-looking names, which random bytes do not make
-            found = [ev for ev in found if ev.kind in ("global", "build_on_global")
-                     and _NAME.match(ev.module) and _NAME.match(ev.name)]
+            found = [
+                ev
+                for ev in found
+                if ev.kind in ("global", "build_on_global") and _NAME.match(ev.module) and _NAME.match(ev.name)
+            ]
             if not found:
                 return
         self._event("nested", offset, detail=f"pickle embedded in pickle bytes ({child.pickles} stream(s))")
@@ -437,7 +440,6 @@ class PickleMachine:
         self.result.ops += child.ops
         if not child.complete and found:
             self.result.complete = False
-
 
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

@@ -78,9 +78,7 @@ class GlobalsPolicy:
     @classmethod
     def load(cls, path: Path | None = None) -> GlobalsPolicy:
         if path is None:
-            text = (
-                resources.files("aiposture.data").joinpath("models", "pickle_globals.yaml").read_text("utf-8")
-            )
+            text = resources.files("aiposture.data").joinpath("models", "pickle_globals.yaml").read_text("utf-8")
         else:
             text = path.read_text(encoding="utf-8")
         return cls(GlobalsPolicyData.model_validate(yaml.safe_load(text)))

@@ -120,13 +120,19 @@ class ScanContext:
             self.error = reason
 
     def verdict(self) -> Verdict:
-        worst = max((i.severity.rank for i in self.issues), default=-1)
-        if worst >= Severity.HIGH.rank:
-            return Verdict.UNSAFE
-        if self.error is not None and not any(
-            i.rule != "AIP-MODEL-021" and i.severity.rank >= Severity.LOW.rank for i in self.issues
-        ):
-            return Verdict.ERROR
-        if worst >= Severity.LOW.rank:
-            return Verdict.SUSPICIOUS
-        return Verdict.SAFE
+        return verdict_for(self.issues, self.error)
+
+
+def verdict_for(issues: list[Issue], error: str | None) -> Verdict:
+    """critical/high -> unsafe; a scan that failed with nothing else found -> error;
+    medium/low -> suspicious; info only -> safe."""
+    worst = max((i.severity.rank for i in issues), default=-1)
+    if worst >= Severity.HIGH.rank:
+        return Verdict.UNSAFE
+    if error is not None and not any(
+        i.rule != "AIP-MODEL-021" and i.severity.rank >= Severity.LOW.rank for i in issues
+    ):
+        return Verdict.ERROR
+    if worst >= Severity.LOW.rank:
+        return Verdict.SUSPICIOUS
+    return Verdict.SAFE

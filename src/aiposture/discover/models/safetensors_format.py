@@ -67,9 +67,7 @@ def scan_safetensors(ctx: ScanContext, blob: Blob, reader: ByteReader, where: st
         )
         return
     if 8 + n > blob.size:
-        ctx.issue(
-            "AIP-MODEL-020", f"safetensors: header of {n} bytes runs past the end of the file", 0, where=where
-        )
+        ctx.issue("AIP-MODEL-020", f"safetensors: header of {n} bytes runs past the end of the file", 0, where=where)
         return
     raw = reader.read(n)
     try:
@@ -99,9 +97,7 @@ def _check_tensors(ctx: ScanContext, header: dict[str, Any], data_size: int, whe
     position = 0
     for begin, end, name in spans:
         if begin < position:
-            ctx.issue(
-                "AIP-MODEL-020", f"safetensors: tensor {name!r} overlaps the previous tensor", where=where
-            )
+            ctx.issue("AIP-MODEL-020", f"safetensors: tensor {name!r} overlaps the previous tensor", where=where)
         elif begin > position:
             ctx.issue(
                 "AIP-MODEL-020",
@@ -110,14 +106,10 @@ def _check_tensors(ctx: ScanContext, header: dict[str, Any], data_size: int, whe
             )
         position = max(position, end)
     if spans and position != data_size:
-        ctx.issue(
-            "AIP-MODEL-020", f"safetensors: {data_size - position} bytes after the last tensor", where=where
-        )
+        ctx.issue("AIP-MODEL-020", f"safetensors: {data_size - position} bytes after the last tensor", where=where)
 
 
-def _tensor_span(
-    ctx: ScanContext, name: str, info: Any, data_size: int, where: str
-) -> tuple[int, int, str] | None:
+def _tensor_span(ctx: ScanContext, name: str, info: Any, data_size: int, where: str) -> tuple[int, int, str] | None:
     if not isinstance(info, dict) or set(info) - {"dtype", "shape", "data_offsets"}:
         ctx.issue("AIP-MODEL-006", f"safetensors: tensor {name!r} entry is malformed", where=where)
         return None
@@ -143,8 +135,7 @@ def _tensor_span(
     if bits % 8 or bits // 8 != end - begin:
         ctx.issue(
             "AIP-MODEL-020",
-            f"safetensors: tensor {name!r} is {end - begin} bytes but shape {shape} of "
-            f"{dtype} needs {bits / 8:g}",
+            f"safetensors: tensor {name!r} is {end - begin} bytes but shape {shape} of {dtype} needs {bits / 8:g}",
             where=where,
         )
     return begin, end, name

@@ -92,9 +92,7 @@ def _read_compressed(fmt: str) -> Reader:
             ctx.issue("AIP-MODEL-011", str(exc), where=inner_where)
             return
         if found is None:
-            ctx.issue(
-                "AIP-MODEL-021", "compressed content is not a recognised model format", where=inner_where
-            )
+            ctx.issue("AIP-MODEL-021", "compressed content is not a recognised model format", where=inner_where)
 
     return read
 
@@ -154,9 +152,7 @@ def scan_blob(ctx: ScanContext, blob: Blob, where: str, reader: ByteReader | Non
         fmt_reader = READERS[fmt]
     fmt_reader(ctx, blob, reader, where)
     if fmt == "pickle" and blob.path is not None and zipfile.is_zipfile(blob.path):
-        ctx.issue(
-            "AIP-MODEL-026", "the file is both a pickle and a zip archive; both were scanned", where=where
-        )
+        ctx.issue("AIP-MODEL-026", "the file is both a pickle and a zip archive; both were scanned", where=where)
         ctx.formats.append("zip")
         archive.scan_zip(ctx, blob, None, where, scan_blob)
     return fmt
@@ -231,13 +227,12 @@ def hash_file(path: Path) -> str:
 def scan_path(path: Path, options: ScanOptions) -> ModelFileReport:
     """Scan one file; never raises for a bad file (the verdict says `error`)."""
     ctx = ScanContext(options)
-    ctx.rehash = False
     try:
         st = path.stat()
     except OSError as exc:
-        return _error_report(path, f"cannot read: {exc.strerror or exc}")
+        return _error_report(path, f"cannot read: {exc.strerror or exc}", options)
     if not path.is_file():
-        return _error_report(path, "not a regular file")
+        return _error_report(path, "not a regular file", options)
     size = st.st_size
     hasher = hashlib.sha256() if options.hash else None
     files = _Files(path)
@@ -289,13 +284,12 @@ def _scan_guarded(ctx: ScanContext, blob: Blob, reader: ByteReader) -> None:
         ctx.issue("AIP-MODEL-021", reason)
 
 
-def _error_report(path: Path, reason: str) -> ModelFileReport:
-    from aiposture.discover.models.results import Issue
-    from aiposture.model import Severity
-
-    issue = Issue(severity=Severity.LOW, rule="AIP-MODEL-021", detail=reason)
+def _error_report(path: Path, reason: str, options: ScanOptions) -> ModelFileReport:
+    ctx = ScanContext(options)
+    ctx.fail(reason)
+    ctx.issue("AIP-MODEL-021", reason)
     return ModelFileReport(
-        path=str(path), format="unknown", size=0, verdict="error", issues=[issue], error=reason
+        path=str(path), format="unknown", size=0, verdict=ctx.verdict(), issues=ctx.issues, error=reason
     )
 
 

@@ -41,13 +41,9 @@ def check_signature(
     if signature is None:
         return SignatureCheck(None, None, "no signature found")
     if public_key is None and not (identity and issuer):
-        return SignatureCheck(
-            signature, None, "present, not verified (no public key or signer identity given)"
-        )
+        return SignatureCheck(signature, None, "present, not verified (no public key or signer identity given)")
     target = path.parent if signature.name == FOLDER_SIGNATURE else path
-    verified, reason = _verify(
-        str(target), str(signature), str(public_key) if public_key else None, identity, issuer
-    )
+    verified, reason = _verify(str(target), str(signature), str(public_key) if public_key else None, identity, issuer)
     return SignatureCheck(signature, verified, reason)
 
 

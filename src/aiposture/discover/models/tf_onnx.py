@@ -82,9 +82,7 @@ def _scan_keras_metadata(ctx: ScanContext, blob: Blob, where: str) -> None:
         return
     data = side.read_bytes()
     if any(marker in data for marker in _LAMBDA_MARKERS):
-        ctx.issue(
-            "AIP-MODEL-013", "keras_metadata.pb holds a Lambda layer", where=f"{where} (keras_metadata.pb)"
-        )
+        ctx.issue("AIP-MODEL-013", "keras_metadata.pb holds a Lambda layer", where=f"{where} (keras_metadata.pb)")
 
 
 # --- ONNX -------------------------------------------------------------------------------
@@ -107,16 +105,12 @@ def scan_onnx(ctx: ScanContext, blob: Blob, reader: ByteReader, where: str) -> N
     known = set(graph_ops().onnx_standard_domains) | set(graph_ops().onnx_runtime_domains)
     for domain, op_types in sorted(state.domains.items()):
         if domain not in known:
-            ctx.issue(
-                "AIP-MODEL-016", f"domain {domain!r} (ops: {', '.join(sorted(op_types)[:5])})", where=where
-            )
+            ctx.issue("AIP-MODEL-016", f"domain {domain!r} (ops: {', '.join(sorted(op_types)[:5])})", where=where)
     for location in state.locations:
         if _escapes_folder(location):
             ctx.issue("AIP-MODEL-017", f"external data location {location!r}", where=where)
         elif blob.path is not None and _link_escapes(blob, location):
-            ctx.issue(
-                "AIP-MODEL-017", f"external data {location!r} is a link leaving the model folder", where=where
-            )
+            ctx.issue("AIP-MODEL-017", f"external data {location!r} is a link leaving the model folder", where=where)
 
 
 def _escapes_folder(location: str) -> bool:
