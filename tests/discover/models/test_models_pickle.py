@@ -134,3 +134,31 @@ def test_every_protocol_of_a_benign_object(tmp_path, proto: int) -> None:
         pickle.dumps({"a": [1, 2.5, "x", b"raw", None, True], "s": frozenset({1})}, protocol=proto)
     )
     assert scan_file(path).verdict == "safe"
+
+
+def _load_from_bytes_pickle(payload: bytes) -> bytes:
+    """How plain pickle.dumps of torch tensors looks: storages as zip bytes."""
+    from model_corpus import glob, sb
+
+    return P4 + glob("torch.storage", "_load_from_bytes") + sb(payload) + b"\x85R."
+
+
+def test_zip_inside_pickle_bytes_is_scanned(tmp_path) -> None:
+    from model_corpus import torch_zip
+
+    evil = torch_zip({"archive/data.pkl": pickle.dumps(evil_object(), protocol=2)})
+    path = tmp_path / "embedded.pkl"
+    path.write_bytes(_load_from_bytes_pickle(evil))
+    rules = {i.rule for i in scan_file(path).issues}
+    assert {"AIP-MODEL-001", "AIP-MODEL-008"} <= rules
+    assert "AIP-MODEL-026" not in rules
+
+
+def test_benign_storage_bytes_are_not_a_polyglot(tmp_path) -> None:
+    from model_corpus import torch_zip
+
+    benign = torch_zip({"archive/data.pkl": state_dict_pickle(), "archive/data/0": b"\x00" * 64})
+    path = tmp_path / "tensor.pkl"
+    path.write_bytes(_load_from_bytes_pickle(benign))
+    report = scan_file(path)
+    assert report.verdict == "safe", report.issues

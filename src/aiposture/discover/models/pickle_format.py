@@ -50,12 +50,23 @@ def _scan_embedded(
                 where=where,
             )
         return
+    depth = ctx.embedded_depth + 1
+    if depth > ctx.options.archive.max_depth:
+        r.skip(length)
+        ctx.issue("AIP-MODEL-011", f"archives inside pickles nested deeper than {depth - 1}", offset, where=where)
+        return
     data = r.read(length)
     ctx.issue("AIP-MODEL-008", "archive embedded in pickle bytes, scanned", offset, where=where)
-    embedded(ctx, Blob(name=f"{where}@{offset}", size=len(data), open=lambda: io.BytesIO(data)))
+    ctx.embedded_depth = depth
+    try:
+        embedded(ctx, Blob(name=f"{where}@{offset}", size=len(data), open=lambda: io.BytesIO(data), depth=depth))
+    finally:
+        ctx.embedded_depth = depth - 1
 
 
 def report_pickle(ctx: ScanContext, result: PickleResult, where: str) -> None:
+    if not where and any(ev.kind == "trailing" for ev in result.events):
+        ctx.trailing_data = True
     for ev in result.events:
         _REPORTERS.get(ev.kind, _ignore)(ctx, ev, where)
     if result.pickles:

@@ -94,6 +94,8 @@ class ScanContext:
         self.expanded = 0  # bytes decompressed from archives so far
         self.error: str | None = None
         self.rehash = False  # a stream was read twice: hash the file separately
+        self.embedded_depth = 0  # archives inside pickle bytes being scanned
+        self.trailing_data = False  # the file goes on after its last pickle
         self._rules = all_rules()
         self._seen: set[tuple[str, str]] = set()
 

@@ -151,7 +151,7 @@ def scan_blob(ctx: ScanContext, blob: Blob, where: str, reader: ByteReader | Non
     else:
         fmt_reader = READERS[fmt]
     fmt_reader(ctx, blob, reader, where)
-    if fmt == "pickle" and blob.path is not None and zipfile.is_zipfile(blob.path):
+    if fmt == "pickle" and ctx.trailing_data and blob.path is not None and zipfile.is_zipfile(blob.path):
         ctx.issue("AIP-MODEL-026", "the file is both a pickle and a zip archive; both were scanned", where=where)
         ctx.formats.append("zip")
         archive.scan_zip(ctx, blob, None, where, scan_blob)
