@@ -209,3 +209,22 @@ def test_lone_surrogates_do_not_break_detectors(guard: Guard) -> None:
 def test_bad_direction(guard: Guard) -> None:
     with pytest.raises(InputError, match="direction"):
         guard.check("x", "sideways")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", [
+    "hi", "hey", "ok", "Hello, how are you?", "Your order ships on Monday.", "Thanks! Could you also check the weather "
+    "in Paris tomorrow?", "Hola, ¿me ayudas con mi factura?", "Summarise this web page for me.",
+])
+def test_default_guard_lets_everyday_messages_through(text):
+    from aiposture.guard import Guard, load_policy
+
+    verdict = Guard(load_policy()[0]).check(text, "prompt")
+    assert verdict.action == "allow", verdict.reason
+
+
+def test_default_guard_redacts_personal_data_without_calling_it_an_attack():
+    from aiposture.guard import Guard, load_policy
+
+    verdict = Guard(load_policy()[0]).check("My card is 4111 1111 1111 1111, email jane@contoso.com", "prompt")
+    assert verdict.action == "redact"
+    assert "4111" not in verdict.redacted and "jane@contoso.com" not in verdict.redacted

@@ -25,6 +25,7 @@ _DOCS = yaml.safe_load((DATA / "documents.yaml").read_text(encoding="utf-8"))
 TOPICS: dict[str, list[str]] = _PROMPTS["topics"]
 # benign prompts, with hard negatives (typos, role-play, base64, talk about injection)
 BENIGN: dict[str, list[str]] = _PROMPTS["benign"]
+CHAT: dict[str, list[str]] = _PROMPTS["chat"]  # short everyday messages and replies
 SYSTEM_PROMPTS: list[str] = _PROMPTS["system_prompts"]  # benign system prompts: rules and secrecy
 ATTACKS: dict[str, list[str]] = _PROMPTS["attacks"]
 GOALS: dict[str, list[str]] = _PROMPTS["goals"]
@@ -84,6 +85,8 @@ def authored_samples(seed: int = 1234) -> list[Sample]:
                 out.append(Sample(tpl.replace("{goal}", goal), 1, "authored-attack",
                                   f"auth-attack:{lang}:{ai}",
                                   lang=lang, category="direct_injection"))
+        for ci, text in enumerate(CHAT.get(lang, [])):
+            out.append(Sample(text, 0, "authored-chat", f"auth-chat:{lang}:{ci}", lang=lang, category="benign"))
     for si, tpl in enumerate(SYSTEM_PROMPTS):
         for t in rng.sample(TOPICS["en"], 4 if "{t}" in tpl else 1):
             out.append(Sample(tpl.replace("{t}", t), 0, "authored-sysprompt", f"auth-sys:{si}", lang="en",

@@ -304,3 +304,15 @@ def feature_vector(norm: Normalized) -> list[float]:
 
 FEATURE_NAMES = ("invisible", "tag_chars", "variation_selector_bytes", "confusables", "leetspeak",
                  "split_chars", "decoded_segments")
+
+
+# An n-gram classifier has nothing to judge a two-word text by: its score there is the
+# model's bias ("hey" read as hate or as an injection), not evidence. Detectors give such
+# texts to their rules (signatures, lexicon) alone.
+MIN_WORDS_FOR_CLASSIFIER = 3
+MIN_CHARS_FOR_CLASSIFIER = 16
+
+
+def too_short_for_a_classifier(skeleton: str) -> bool:
+    stripped = skeleton.strip()
+    return len(stripped.split()) < MIN_WORDS_FOR_CLASSIFIER and len(stripped) < MIN_CHARS_FOR_CLASSIFIER

@@ -27,7 +27,7 @@ from importlib import resources
 import numpy as np
 
 from aiposture.detect.content.lexicon import Lexicon, LexiconHit, default_lexicon
-from aiposture.detect.normalize import feature_vector, normalize
+from aiposture.detect.normalize import feature_vector, normalize, too_short_for_a_classifier
 from aiposture.detect.textmodel import LinearTextModel
 from aiposture.model import Detection, Direction
 
@@ -96,11 +96,14 @@ class ContentDetector:
         logits = self.model.logits(view, feature_vector(norm))
         logits = self.model.calibration[:, 0] * logits + self.model.calibration[:, 1]
         out = []
+        too_short = too_short_for_a_classifier(norm.skeleton)  # then the lexicon alone decides
         for k, cat in enumerate(self.classes):
             sev, has = lexicon_features(hits, cat)
             a, b, c, d = self.combiner[k]
             z = a * float(logits[k]) + b * sev + c * has + d
             score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+            if too_short and not has:
+                score = 0.0
             score = max(score, LEXICON_FLOOR[round(sev * 6)] if has else 0.0)
             clf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, float(logits[k])))))
             cat_hits = [h for h in hits if h.category == cat]

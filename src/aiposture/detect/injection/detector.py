@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 
 from aiposture.detect.injection.signatures import SignatureHit, SignatureSet, default_signatures
-from aiposture.detect.normalize import Normalized, feature_vector, normalize
+from aiposture.detect.normalize import Normalized, feature_vector, normalize, too_short_for_a_classifier
 from aiposture.detect.textmodel import LinearTextModel
 from aiposture.model import Detection, Direction
 
@@ -133,6 +133,8 @@ class InjectionDetector:
         z = float(np.dot(self.combiner[:-1], feats) + self.combiner[-1])
         score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         clf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, clf_logit))))
+        if not hits and not norm.layers and too_short_for_a_classifier(norm.skeleton):
+            score = 0.0  # a greeting: no signature, nothing decoded, too little for the classifier
         return InjectionAnalysis(score, clf, hits, norm, truncated, feats)
 
     def score(self, text: str, direction: Direction = "prompt") -> float:
