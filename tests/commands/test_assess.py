@@ -157,6 +157,9 @@ def test_no_network_references_in_the_template():
 
 
 def test_gateway_policy_in_the_tree_is_evidence(estate, db):
+    import shutil
+
+    shutil.rmtree(estate / "gateway", ignore_errors=True)  # replace the sample estate's own gateway
     (estate / "gateway").mkdir()
     (estate / "gateway" / "gateway.yaml").write_text(
         "upstreams:\n  - {name: azure, base_url: https://contoso-openai.openai.azure.com}\n"

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -8,18 +7,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 import yaml
-from fakes import FakeGuard, FakeUpstream  # noqa: E402  (tests/gateway is on sys.path)
+from fakes import FakeGuard, FakeUpstream, free_port  # noqa: E402  (tests/gateway is on sys.path)
 
 from aiposture.gateway.app import create_app
 from aiposture.gateway.config import GatewayConfig
 from aiposture.identity.principals import Principals
 from aiposture.store.database import Store
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ServerThread:

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import re2
 
 from aiposture.model import Detection, Verdict
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 _RULES = [
     (

@@ -282,9 +282,12 @@ def test_upstream_4xx_passed_through(gateway):
 
 
 def test_upstream_unreachable_502(gateway, tmp_path):
-    from conftest import free_port
+    import socket
 
-    gw = gateway(config={"upstreams": [{"name": "dead", "base_url": f"http://127.0.0.1:{free_port()}/v1"}]})
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead_port = sock.getsockname()[1]
+    gw = gateway(config={"upstreams": [{"name": "dead", "base_url": f"http://127.0.0.1:{dead_port}/v1"}]})
     with pytest.raises(openai.APIStatusError) as info:
         gw.openai(gw.key()).chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}]

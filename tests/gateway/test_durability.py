@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import yaml
+from fakes import free_port  # noqa: E402
 
 from aiposture.audit.trail import AuditTrail
 from aiposture.identity.principals import Principals
 from aiposture.store.database import Store
-from conftest import free_port  # noqa: E402
 
 
 def _start(config: Path, port: int, cwd: Path) -> subprocess.Popen:
