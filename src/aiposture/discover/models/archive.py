@@ -281,7 +281,7 @@ def _member_stream(ctx: ScanContext, blob: Blob, info: zipfile.ZipInfo, where: s
 def _scan_zip_member(
     ctx: ScanContext, blob: Blob, fh: BinaryIO, info: zipfile.ZipInfo, where: str, scan_member: MemberScan
 ) -> None:
-    if info.is_dir() or info.flag_bits & 0x0001:
+    if info.filename.endswith("/") or info.flag_bits & 0x0001:
         return
     label = member_where(where, info.filename)
     try:

@@ -274,6 +274,10 @@ def _scan_guarded(ctx: ScanContext, blob: Blob, reader: ByteReader) -> None:
         ctx.fail(f"{type(exc).__name__}: {exc}")
         ctx.issue("AIP-MODEL-006", f"scan stopped: {exc}")
         return
+    except Exception as exc:  # noqa: BLE001 - hostile input must not stop a scan of many files
+        ctx.fail(f"scanner fault on this file ({type(exc).__name__}: {exc})")
+        ctx.issue("AIP-MODEL-006", f"scan stopped by a scanner fault: {type(exc).__name__}")
+        return
     if fmt is None:
         reason = (
             "not a recognised model format"
