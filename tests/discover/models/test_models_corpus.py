@@ -47,3 +47,16 @@ def test_every_model_rule_has_a_positive_and_a_negative_case(corpus_dir) -> None
     model_rules = {r for r in all_rules() if r.startswith("AIP-MODEL-")}
     assert model_rules - fired <= provenance_only
     assert not benign_fired
+
+
+def test_every_corpus_file_cut_short_still_gets_a_verdict(corpus_dir, tmp_path) -> None:
+    """Truncated copies of every case: a verdict each, never a scanner fault."""
+    for case in CASES:
+        data = (corpus_dir / case.name).read_bytes()
+        for cut in sorted({len(data) // 3, 2 * len(data) // 3, max(len(data) - 1, 0)}):
+            path = tmp_path / f"cut{cut}_{case.name}"
+            path.write_bytes(data[:cut])
+            report = scan_file(path)
+            assert report.verdict in ("safe", "suspicious", "unsafe", "error")
+            assert not (report.error or "").startswith("scanner fault"), (case.name, cut, report.error)
+            path.unlink()
