@@ -1,0 +1,138 @@
+"""Loading a folder of `*.cedar` files into one validated policy set.
+
+Every policy must carry an `@id("...")` annotation, unique in the folder: decisions
+name policies by it. Optional annotations: `@reason("...")` (the sentence a person
+reads when the policy decides) and `@approval("required" | "waived")` (see
+`access.py` for the approval rule). A file that does not parse, a policy that does not
+validate against the schema, a template, or a missing/duplicate id refuses the whole
+folder with one line naming the file and the policy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cedarpy
+import re2
+
+from aiposture.errors import InputError
+from aiposture.identity.cedar_schema import CedarSchema
+
+MAX_POLICY_FILE_BYTES = 1 << 20
+MAX_POLICY_FILES = 500
+APPROVAL_VALUES = ("required", "waived")
+_ID = re2.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    id: str
+    effect: str  # "permit" | "forbid"
+    file: str
+    reason: str
+    approval: str | None
+    context_attrs: tuple[str, ...]  # context attributes the policy reads
+
+
+@dataclass
+class LoadedPolicies:
+    policy_set: cedarpy.PolicySet
+    policies: dict[str, PolicyInfo] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+def _context_attrs(node, found: set[str]) -> None:
+    """Collect `context.X` and `context has X` from a policy's JSON form."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for op in (".", "has"):
+                body = item.get(op)
+                if not isinstance(body, dict) or "attr" not in body:
+                    continue
+                left = body.get("left")
+                if left == {"Var": "context"}:
+                    found.add(body["attr"])
+                elif isinstance(left, dict) and left.get(".", {}).get("left") == {"Var": "context"}:
+                    found.add(f"{left['.'].get('attr')}.{body['attr']}")
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _read(path: Path) -> str:
+    if path.stat().st_size > MAX_POLICY_FILE_BYTES:
+        raise InputError(f"{path}: larger than {MAX_POLICY_FILE_BYTES} bytes")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def _parse_file(path: Path, text: str) -> dict:
+    try:
+        doc = json.loads(cedarpy.policies_to_json_str(text))
+    except ValueError as exc:
+        raise InputError(f"{path}: cannot parse Cedar: {str(exc).splitlines()[0]}") from None
+    if doc.get("templates"):
+        raise InputError(f"{path}: policy templates (?principal/?resource) are not supported; write static policies")
+    return doc.get("staticPolicies", {})
+
+
+def _validate(path: Path, text: str, schema: CedarSchema) -> None:
+    result = cedarpy.validate_policies(text, schema.handle)
+    if result.validation_passed:
+        return
+    first = result.errors[0]
+    names = result.id_annotations_by_policy_id
+    who = names.get(first.policy_id) or first.policy_id or "?"
+    message = first.error.split(", ", 1)[-1] if first.error.startswith("for policy") else first.error
+    raise InputError(f"{path}: policy {who!r} does not validate against the schema: {message}")
+
+
+def _info(path: Path, est: dict, seen: dict[str, PolicyInfo]) -> PolicyInfo:
+    notes = est.get("annotations") or {}
+    pid = notes.get("id")
+    if not pid or not _ID.match(pid):
+        raise InputError(f"{path}: every policy needs an @id(\"...\") of letters, digits and ._:- (one has {pid!r})")
+    if pid in seen:
+        raise InputError(f"{path}: policy id {pid!r} is already used in {seen[pid].file}")
+    approval = notes.get("approval")
+    if approval is not None and approval not in APPROVAL_VALUES:
+        raise InputError(f"{path}: policy {pid!r}: @approval must be \"required\" or \"waived\", not {approval!r}")
+    if approval is not None and est.get("effect") != "permit":
+        raise InputError(f"{path}: policy {pid!r}: @approval only means something on a permit policy")
+    attrs: set[str] = set()
+    _context_attrs(est.get("conditions", []), attrs)
+    return PolicyInfo(id=pid, effect=est["effect"], file=path.name, reason=notes.get("reason", ""),
+                      approval=approval, context_attrs=tuple(sorted(attrs)))
+
+
+def policy_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise InputError(f"{folder}: not a folder of *.cedar policy files")
+    files = sorted(p for p in folder.glob("*.cedar") if p.is_file())
+    if len(files) > MAX_POLICY_FILES:
+        raise InputError(f"{folder}: more than {MAX_POLICY_FILES} policy files")
+    return files
+
+
+def load_policies(folder: Path, schema: CedarSchema) -> LoadedPolicies:
+    files = policy_files(folder)
+    if not files:
+        raise InputError(f"{folder}: no *.cedar policy files")
+    infos: dict[str, PolicyInfo] = {}
+    static: dict[str, dict] = {}
+    for path in files:
+        text = _read(path)
+        policies = _parse_file(path, text)
+        _validate(path, text, schema)
+        for est in policies.values():
+            info = _info(path, est, infos)
+            infos[info.id] = info
+            static[info.id] = est
+    doc = {"staticPolicies": static, "templates": {}, "templateLinks": []}
+    return LoadedPolicies(policy_set=cedarpy.PolicySet.from_json_str(json.dumps(doc)), policies=infos, files=files)
