@@ -63,6 +63,30 @@ class Telemetry(_Strict):
     otel: bool = False  # GenAI spans through opentelemetry-api, when installed
 
 
+class ApprovalSettings(_Strict):
+    """Human approval of high-risk tool calls (docs/gateway.md, "Tools, approvals and MCP")."""
+
+    timeout_s: float = Field(default=900.0, gt=0)  # no decision in time = denied
+    webhook_url: str | None = None  # told of every new approval and decision
+    webhook_secret_env: str | None = None  # env var with the HMAC key that signs webhook bodies
+    callback_hosts: list[str] = Field(default_factory=list)  # hosts a client may name as its callback
+
+    def webhook_secret(self) -> str | None:
+        return os.environ.get(self.webhook_secret_env) if self.webhook_secret_env else None
+
+
+class McpServer(_Strict):
+    """An HTTP MCP server served behind the gateway at /mcp/{name}."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    url: str
+    audience: str  # tokens for this server must carry this audience
+    api_key_env: str | None = None  # the gateway's own credential for the server, if it needs one
+
+    def api_key(self) -> str | None:
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
 class GatewayConfig(_Strict):
     upstreams: list[Upstream]
     policy: Path | None = None
@@ -74,13 +98,16 @@ class GatewayConfig(_Strict):
     limits: Limits = Field(default_factory=Limits)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     telemetry: Telemetry = Field(default_factory=Telemetry)
+    access: Path | None = None  # folder of Cedar access policies (docs/access.md)
+    approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
+    mcp: list[McpServer] = Field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> GatewayConfig:
         data = _read_yaml(path)
         config = _validate(cls, data, path)
         base = Path(path).parent
-        for name in ("policy", "guard_policy"):
+        for name in ("policy", "guard_policy", "access"):
             value = getattr(config, name)
             if value is not None and not value.is_absolute():
                 setattr(config, name, base / value)
