@@ -10,7 +10,6 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,7 +25,7 @@ from aiposture.gateway.retention import start_retention
 from aiposture.gateway.routes import handle
 from aiposture.gateway.service import Gateway
 from aiposture.gateway.telemetry import make_tracer
-from aiposture.gateway.upstream import make_client
+from aiposture.gateway.upstream import UpstreamClient, make_client
 from aiposture.identity.principals import Principals
 from aiposture.store.database import Store
 
@@ -38,7 +37,7 @@ def create_app(
     *,
     policy: Policy | None = None,
     limiter: Limiter | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: UpstreamClient | None = None,
     audit: AuditTrail | None = None,
     tracer: Any | None = None,
 ) -> Starlette:

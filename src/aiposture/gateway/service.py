@@ -13,7 +13,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from starlette.requests import Request
 
 from aiposture.audit.trail import AuditTrail
@@ -24,6 +23,7 @@ from aiposture.gateway.limits import Limiter
 from aiposture.gateway.messages import Slot
 from aiposture.gateway.metrics import GatewayMetrics
 from aiposture.gateway.pseudonym import Pseudonymizer
+from aiposture.gateway.upstream import UpstreamClient
 from aiposture.identity.principals import Principal, Principals
 
 _AUTH_TTL = 5.0
@@ -165,7 +165,7 @@ class Gateway:
         audit: AuditTrail,
         policy: PolicyHolder,
         limiter: Limiter,
-        client: httpx.AsyncClient,
+        client: UpstreamClient,
         metrics: GatewayMetrics,
     ) -> None:
         self.config = config

@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from aiposture.gateway.config import AppPolicy, Policy, Upstream
@@ -25,7 +24,8 @@ from aiposture.gateway.errors import GatewayError, forbidden, upstream_error
 from aiposture.gateway.messages import stream_delta_slot, usage_of
 from aiposture.gateway.pseudonym import Pseudonymizer, StreamRestorer
 from aiposture.gateway.service import Context, Gateway, merge_verdicts
-from aiposture.gateway.upstream import check_response, map_transport_error
+from aiposture.gateway.upstream import UpstreamAnswer, check_response, map_transport_error
+from aiposture.gateway.upstream_http import UpstreamHTTPError, UpstreamTimeout
 
 CHECK_EVERY = 256
 OVERLAP = 256
@@ -46,20 +46,16 @@ async def open_stream(
     pseudonyms: Pseudonymizer | None,
 ) -> Response:
     started = time.perf_counter()
-    request = gw.client.build_request("POST", url, content=json.dumps(body), headers=headers)
-    try:
-        resp = await gw.client.send(request, stream=True)
-    except httpx.HTTPError as exc:
-        raise map_transport_error(up, exc) from None
-    if resp.status_code != 200 or not resp.headers.get("content-type", "").startswith("text/event-stream"):
+    resp = await gw.client.send(up, url, headers, json.dumps(body).encode())
+    if resp.status != 200 or not resp.headers.get("content-type", "").startswith("text/event-stream"):
         try:
-            content = await resp.aread()
-        except httpx.HTTPError as exc:
+            content = await resp.read()
+        except UpstreamHTTPError as exc:
             raise map_transport_error(up, exc) from None
         finally:
             await resp.aclose()
         ctx.upstream_seconds = time.perf_counter() - started
-        status, parsed = check_response(up, resp.status_code, content)
+        status, parsed = check_response(up, resp.status, content)
         ctx.status = status
         await gw.record(ctx, app_policy.fail_open)
         return JSONResponse(parsed, status_code=status)
@@ -104,7 +100,7 @@ class _StreamGuard:
         policy: Policy,
         app: AppPolicy,
         pseudonyms: Pseudonymizer | None,
-        resp: httpx.Response,
+        resp: UpstreamAnswer,
         started: float,
     ) -> None:
         self.gw, self.ctx, self.kind, self.dialect = gw, ctx, kind, dialect
@@ -151,7 +147,7 @@ class _StreamGuard:
     async def _events(self) -> AsyncIterator[_Event]:
         lines: list[str] = []
         try:
-            async for line in self.resp.aiter_lines():
+            async for line in self.resp.iter_lines():
                 if line:
                     lines.append(line)
                     continue
@@ -160,8 +156,8 @@ class _StreamGuard:
                     lines = []
             if lines:
                 yield _Event(lines)
-        except httpx.HTTPError as exc:
-            if isinstance(exc, httpx.TimeoutException):
+        except UpstreamHTTPError as exc:
+            if isinstance(exc, UpstreamTimeout):
                 raise upstream_error(504, "upstream timed out mid-stream", "upstream_timeout") from None
             raise upstream_error(502, "upstream stream broke", "upstream_error") from None
 
