@@ -2,15 +2,15 @@
 httptools response parser (both already installed with `uvicorn[standard]`).
 
 Why not httpx on this path, measured on the 2-core development machine against the
-benchmark's fake upstream (raw ASGI on uvicorn/httptools, 1 KB JSON POST, answer at
-once; figures in docs/benchmarks.md, "Gateway and audit"):
-- httpx 0.28 spent ~55% of the gateway worker's CPU (py-spy) at 10 clients: its pool
-  checks every idle connection's socket for readability on each request, each send and
-  receive goes through anyio and h11, and every response builds Headers/Request/URL
-  objects. The guard, by comparison, took 12%.
-- Alone, one POST cost ~400 µs of CPU through httpx and ~60 µs through this client; at
-  20 concurrent requests httpx's per-request cost grew further (its pool scans its
-  connections on every request), this client's did not.
+benchmark's fake upstream (raw ASGI on uvicorn/httptools, 1 KB JSON POST answered at
+once; `benchmarks/gateway_bench.py --clients`, table in docs/benchmarks.md):
+- one POST cost ~570 µs of CPU through httpx 0.29 (AsyncClient, keep-alive pool) at one
+  request in flight and ~1.1-1.3 ms at 20-100 in flight (its pool re-examines its
+  connections on every request; each send and receive goes through anyio and h11;
+  every response builds Headers/Request/URL objects); through this client, ~45 µs and
+  ~25 µs. httpx did 750-1,300 requests/s, this client 10,000-42,000.
+- in the gateway, httpx took ~55% of a worker's CPU at 10 clients (py-spy), more than
+  the full guard on the prompt and the answer (12%).
 
 What it keeps of httpx's behaviour, for what the gateway needs: a pool per origin with
 a global `max_connections` limit (callers wait for a slot), idle connections reused
@@ -20,7 +20,8 @@ each wait for bytes (headers, then every body chunk), TLS with certifi's CA bund
 chunked and content-length bodies, gzip/deflate decoding, and back-pressure on
 streams (reading pauses when the consumer falls behind). A request that fails on a
 reused connection before any byte of the answer arrived is retried once on a new
-connection (the server closed an idle connection as we wrote to it). Where an
+connection (the server closed an idle connection as we wrote to it; the upstream sees
+the request twice only if it read it and then closed without answering). Where an
 `HTTP(S)_PROXY` environment variable applies to an upstream, `gateway.upstream` routes
 that upstream through httpx instead, which implements proxies.
 """
@@ -28,30 +29,23 @@ that upstream through httpx instead, which implements proxies.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import ssl
-import zlib
 from collections import deque
-from collections.abc import AsyncIterator
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import httptools
 
+from aiposture.gateway.upstream_response import (
+    UpstreamHTTPError,
+    UpstreamResponse,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
+
+__all__ = ["UpstreamHTTPError", "UpstreamPool", "UpstreamResponse", "UpstreamTimeout", "UpstreamUnreachable"]
+
 KEEPALIVE_EXPIRY_S = 5.0
-_MAX_BUFFER = 256 * 1024  # bytes held for a slow consumer before reading pauses
-
-
-class UpstreamHTTPError(Exception):
-    """A transport failure talking to an upstream."""
-
-
-class UpstreamTimeout(UpstreamHTTPError):
-    pass
-
-
-class UpstreamUnreachable(UpstreamHTTPError):
-    pass
 
 
 @lru_cache(maxsize=1024)
@@ -78,141 +72,6 @@ def _request_bytes(method: str, target: str, host: str, headers: dict[str, str],
         lines.append(f"{name}: {value}")
     lines.append("accept-encoding: gzip, deflate")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-
-class UpstreamResponse:
-    """Status and headers as soon as they arrive; the body read whole or as it comes."""
-
-    def __init__(self, conn: _Connection, timeout: float) -> None:
-        self._conn = conn
-        self._timeout = timeout
-        self.status = 0
-        self.headers: dict[str, str] = {}
-        self._raw_headers: list[tuple[bytes, bytes]] = []
-        self._chunks: deque[bytes] = deque()
-        self._buffered = 0
-        self._headers_done = False
-        self._complete = False
-        self._error: Exception | None = None
-        self._waiter: asyncio.Future | None = None
-        self._released = False
-        self._decoder = None
-
-    # --- fed by the connection --------------------------------------------
-    def _on_headers(self, status: int) -> None:
-        self.status = status
-        headers: dict[str, str] = {}
-        for name, value in self._raw_headers:
-            key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        self.headers = headers
-        encoding = headers.get("content-encoding", "").strip().lower()
-        if encoding in ("gzip", "x-gzip"):
-            self._decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._decoder = zlib.decompressobj()
-        self._headers_done = True
-        self._wake()
-
-    def _on_body(self, data: bytes) -> None:
-        self._chunks.append(data)
-        self._buffered += len(data)
-        if self._buffered > _MAX_BUFFER:
-            self._conn.pause()
-        self._wake()
-
-    def _on_complete(self) -> None:
-        self._complete = True
-        self._wake()
-
-    def _on_error(self, exc: Exception) -> None:
-        if not self._complete:
-            self._error = exc
-        self._wake()
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def _wait(self) -> None:
-        if self._error is not None:
-            raise self._error
-        loop = self._conn.loop
-        waiter = self._waiter = loop.create_future()
-        timer = loop.call_later(self._timeout, _expire, waiter)
-        try:
-            await waiter
-        finally:
-            timer.cancel()
-            self._waiter = None
-        if self._error is not None:
-            raise self._error
-
-    # --- read by the caller -------------------------------------------------
-    async def _start(self) -> None:
-        while not self._headers_done:
-            await self._wait()
-
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
-        """Body chunks as they arrive (decoded when the upstream compressed them)."""
-        try:
-            while True:
-                while self._chunks:
-                    data = self._chunks.popleft()
-                    self._buffered -= len(data)
-                    if self._decoder is not None:
-                        data = self._decoder.decompress(data)
-                    if data:
-                        yield data
-                if self._complete:
-                    if self._decoder is not None and (tail := self._decoder.flush()):
-                        yield tail
-                    return
-                self._conn.resume()
-                await self._wait()
-        except zlib.error:
-            raise UpstreamUnreachable("CorruptBody") from None
-        finally:
-            self._finish()
-
-    async def read(self) -> bytes:
-        return b"".join([chunk async for chunk in self.iter_bytes()])
-
-    async def iter_lines(self) -> AsyncIterator[str]:
-        """Text lines split at \\n, \\r\\n or \\r only (as server-sent events define them)."""
-        carry = ""
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        async for chunk in self.iter_bytes():
-            text = carry + decoder.decode(chunk)
-            cut = len(text) - 1 if text.endswith("\r") else len(text)  # a \r\n may be split
-            lines = text[:cut].replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            carry = lines.pop() + text[cut:]
-            for line in lines:
-                yield line
-        carry += decoder.decode(b"", final=True)
-        for line in carry.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-            if line:
-                yield line
-
-    async def aclose(self) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Give the connection back if the answer was read to its end, else drop it."""
-        self._finish()
-
-    def _finish(self) -> None:
-        if self._released:
-            return
-        self._released = True
-        self._conn.finished(self, reusable=self._complete and self._error is None)
-
-
-def _expire(waiter: asyncio.Future) -> None:
-    if not waiter.done():
-        waiter.set_exception(UpstreamTimeout("ReadTimeout"))
 
 
 class _Connection(asyncio.Protocol):
