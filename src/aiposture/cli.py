@@ -28,6 +28,9 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("redteam", "redteam"),
     ("gateway", None),
     ("principals", "principals"),
+    ("policy", "policy"),
+    ("approvals", "approvals"),
+    ("elevation", "elevation"),
     ("audit", "audit"),
     ("models", "models"),
 ]

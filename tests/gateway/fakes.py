@@ -77,6 +77,8 @@ class FakeUpstream:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.headers: list[dict] = []
+        # scripted answers, used first in order: {"json": body} or {"sse": [(event name or None, data)]}
+        self.replies: list[dict] = []
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -96,6 +98,8 @@ class FakeUpstream:
         req = json.loads(body or b"{}")
         self.requests.append(req)
         self.headers.append({k.decode(): v.decode() for k, v in scope["headers"]})
+        if self.replies:
+            return await _scripted(send, self.replies.pop(0))
         path = scope["path"]
         model = req.get("model", path.split("/")[3] if path.startswith("/openai/") else "")
         if model == "fail-500":
@@ -180,6 +184,19 @@ def _answer(text: str) -> str:
     if "LONGSTREAM" in text:
         return "All good. " * 60 + "Then the key AKIAIOSFODNN7EXAMPLE appears." + " More text." * 40
     return f"echo: {text}"
+
+
+async def _scripted(send, reply: dict) -> None:
+    if "json" in reply:
+        return await _send(send, 200, json.dumps(reply["json"]).encode())
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/event-stream")]}
+    )
+    for name, data in reply["sse"]:
+        head = f"event: {name}\n" if name else ""
+        payload = data if isinstance(data, str) else json.dumps(data)
+        await send({"type": "http.response.body", "body": f"{head}data: {payload}\n\n".encode(), "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _send(send, status: int, body: bytes, ctype: bytes = b"application/json") -> None:

@@ -25,6 +25,7 @@ from aiposture.gateway.retention import start_retention
 from aiposture.gateway.routes import handle
 from aiposture.gateway.service import Gateway
 from aiposture.gateway.telemetry import make_tracer
+from aiposture.gateway.tools import tool_gate
 from aiposture.gateway.upstream import UpstreamClient, make_client
 from aiposture.identity.principals import Principals
 from aiposture.store.database import Store
@@ -58,6 +59,7 @@ def create_app(
     )
 
     gw.tracer = tracer if tracer is not None else make_tracer(config.telemetry.otel)
+    gw.tools = tool_gate(config, gw.principals, audit, store)
 
     app = Starlette(routes=_routes(gw), lifespan=_lifespan(gw))
     app.state.gateway = gw

@@ -20,6 +20,7 @@ from aiposture.gateway.pseudonym import Pseudonymizer
 from aiposture.gateway.service import Context, Gateway, enforce, log_content, merge_verdicts
 from aiposture.gateway.streaming import open_stream
 from aiposture.gateway.telemetry import record_span
+from aiposture.gateway.toolcalls_answer import gate_answer, gate_request
 from aiposture.gateway.upstream import build_request, post_json
 
 # request ids: a random per-process prefix and a counter (unique without a syscall per request)
@@ -80,9 +81,10 @@ async def _forward(
     if path_model and kind != "anthropic":
         body["model"] = ctx.model
     pseudonyms = await _guard_request(gw, ctx, policy, app_policy, body, kind, upstream)
+    caller = gate_request(gw, request, ctx, policy)  # access policy: the model, then tool calls
     if body.get("stream") is True:
         return await open_stream(
-            gw, ctx, upstream, url, headers, body, kind, dialect, policy, app_policy, pseudonyms
+            gw, ctx, upstream, url, headers, body, kind, dialect, policy, app_policy, pseudonyms, tools=caller
         )
     started = time.perf_counter()
     try:
@@ -92,6 +94,8 @@ async def _forward(
     ctx.status = status
     if status < 400:
         _guard_answer(gw, ctx, policy, app_policy, kind, answer, pseudonyms)
+        if caller is not None:
+            gate_answer(gw.tools, caller, kind, answer)
         ctx.usage = usage_of(kind, answer)
         await _count_tokens(gw, policy, ctx)
     await gw.record(ctx, app_policy.fail_open)

@@ -177,6 +177,7 @@ class Gateway:
         self.client = client
         self.metrics = metrics
         self.tracer: Any | None = None
+        self.tools: Any | None = None  # gateway.tools.ToolGate when an access policy is configured
         self._auth_cache: dict[str, tuple[Principal | None, float]] = {}
 
     # --- who -----------------------------------------------------------------

@@ -24,6 +24,8 @@ from aiposture.gateway.errors import GatewayError, forbidden, upstream_error
 from aiposture.gateway.messages import stream_delta_slot, usage_of
 from aiposture.gateway.pseudonym import Pseudonymizer, StreamRestorer
 from aiposture.gateway.service import Context, Gateway, merge_verdicts
+from aiposture.gateway.toolcalls_answer import ToolStream
+from aiposture.gateway.tools import Caller
 from aiposture.gateway.upstream import UpstreamAnswer, check_response, map_transport_error
 from aiposture.gateway.upstream_http import UpstreamHTTPError, UpstreamTimeout
 
@@ -44,6 +46,7 @@ async def open_stream(
     policy: Policy,
     app_policy: AppPolicy,
     pseudonyms: Pseudonymizer | None,
+    tools: Caller | None = None,
 ) -> Response:
     started = time.perf_counter()
     resp = await gw.client.send(up, url, headers, json.dumps(body).encode())
@@ -60,6 +63,7 @@ async def open_stream(
         await gw.record(ctx, app_policy.fail_open)
         return JSONResponse(parsed, status_code=status)
     guard = _StreamGuard(gw, ctx, kind, dialect, policy, app_policy, pseudonyms, resp, started)
+    guard.tools = ToolStream(gw.tools, tools, kind, _Event) if tools is not None else None
     return StreamingResponse(
         guard.run(),
         media_type="text/event-stream",
@@ -112,6 +116,7 @@ class _StreamGuard:
         self.seen: list[str] = []
         self.seen_chars = 0
         self.decisions = []
+        self.tools: ToolStream | None = None  # holds tool-call events until each call is decided
 
     async def run(self) -> AsyncIterator[bytes]:
         done: _Event | None = None
@@ -126,6 +131,8 @@ class _StreamGuard:
                     self._check()
                     for chunk in self._release(final=False):
                         yield chunk
+            if self.tools is not None:
+                self.pending.extend(self.tools.finish())
             self._check()
             for chunk in self._release(final=True):
                 yield chunk
@@ -173,9 +180,13 @@ class _StreamGuard:
                 if self.seen_chars < _LOG_CAP:
                     self.seen.append(slot.text)
                     self.seen_chars += len(slot.text)
-        self.pending.append(event)
+        self.pending.extend(self.tools.take(event) if self.tools is not None else (event,))
 
     def _check(self) -> None:
+        if self.tools is not None and self.unchecked:  # tool calls smuggled in the text
+            self.tools.check_text(self.tail + self.unchecked)
+            if not self.app.check_responses:
+                self.tail, self.unchecked = (self.tail + self.unchecked)[-OVERLAP:], ""
         if not self.unchecked or not self.app.check_responses:
             return
         window = self.tail + self.unchecked

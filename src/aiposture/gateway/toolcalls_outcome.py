@@ -17,7 +17,8 @@ from typing import Any, Literal
 import re2
 
 MAX_ARGUMENT_BYTES = 65_536  # arguments larger than this are refused, not parsed
-_TOOL_NAME = re2.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}$")
+# no "/": a model must not name a tool in an MCP server's namespace ("<server>/<tool>")
+_TOOL_NAME = re2.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$")
 
 Status = Literal["allowed", "denied", "pending"]
 
@@ -90,7 +91,7 @@ def check_name(name: Any) -> str:
     if not isinstance(name, str) or not name:
         raise ArgumentError("tool call without a tool name")
     if not _TOOL_NAME.match(name):
-        raise ArgumentError(f"tool name {name[:64]!r} has characters outside letters, digits and _.:/- or is too long")
+        raise ArgumentError(f"tool name {name[:64]!r} has characters outside letters, digits and _.:- or is too long")
     return name
 
 

@@ -1,0 +1,363 @@
+"""The gateway's tool gate: every tool call a model proposes, and every MCP
+`tools/call`, is decided by the access policy (Cedar) before it reaches the client
+or the tool; the model itself is checked too (`invoke_model`).
+
+A call is *allowed*, *denied* (removed, with the policy's reasons) or *pending*:
+the policy marks it high-risk, so an `Approval` is created and the call is held
+until a person decides (`/v1/approvals/{id}`). Every decision is an audit event
+(`direction` "tool_call" for tools, "authz" for the model check).
+
+The request context the policy sees (`AccessRequest.context`):
+- `on_behalf_of`: the end user — the token's subject for a token-exchange token,
+  else the end-user header or the request's `user` field;
+- `time` (ISO 8601, UTC) and `source_ip` (the client's address);
+- `scopes`: the token's granted scopes plus the principal's active elevations;
+- `sensitivity`: the highest label of what the guard found in the request
+  (before redaction), by the gateway policy's `sensitivity` map;
+- `user_risk` and `terms_accepted`: from the end user's registered principal
+  (attributes `user_risk`, `terms_accepted`) when there is one — a directory value
+  wins over anything the calling app says; otherwise from the calling app's
+  headers `x-aiposture-user-risk` (low|medium|high) and
+  `x-aiposture-terms-accepted` (true|false); otherwise "unknown" and false.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from aiposture.audit.trail import AuditTrail
+from aiposture.errors import InputError
+from aiposture.gateway.config import Policy
+from aiposture.gateway.decide import sensitivity_of
+from aiposture.gateway.errors import forbidden
+from aiposture.gateway.toolcalls_outcome import ArgumentError, CallOutcome, ProposedCall, check_name, parse_arguments
+from aiposture.gateway.toolcalls_text import find_calls, neutralise
+from aiposture.identity.access import AccessDecision, AccessPolicyHolder, AccessRequest
+from aiposture.identity.principals import Principal, Principals
+from aiposture.model import Detection
+
+if TYPE_CHECKING:  # passed in by create_app
+    from aiposture.identity.approvals import Approvals
+    from aiposture.identity.elevation import Elevations
+
+USER_RISK_HEADER = "x-aiposture-user-risk"
+TERMS_HEADER = "x-aiposture-terms-accepted"
+CALLBACK_HEADER = "x-aiposture-callback-url"
+_RISKS = ("low", "medium", "high")
+
+
+@dataclass
+class Caller:
+    """Who proposes the calls of one request, and the context the policy reads."""
+
+    principal: Principal
+    request_id: str
+    end_user: str | None = None
+    client_ip: str | None = None
+    scopes: list[str] = field(default_factory=list)
+    sensitivity: str = "public"
+    user_risk: str = "unknown"
+    terms_accepted: bool = False
+    base_url: str = ""
+    callback_url: str | None = None
+    app: str | None = None
+    model: str | None = None
+
+    def context(self) -> dict:
+        ctx: dict[str, Any] = {
+            "on_behalf_of": self.end_user or "",
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "user_risk": self.user_risk,
+            "terms_accepted": self.terms_accepted,
+            "sensitivity": self.sensitivity,
+            "scopes": list(self.scopes),
+        }
+        if self.client_ip:
+            ctx["source_ip"] = self.client_ip
+        return ctx
+
+
+def request_sensitivity(policy: Policy, verdict: dict) -> str:
+    """The highest sensitivity label of what the guard found in the request."""
+    detections = []
+    for det in verdict.get("detections") or []:
+        try:
+            detections.append(Detection.model_validate(det))
+        except ValueError:
+            continue
+    return sensitivity_of(policy, detections)
+
+
+def _flag(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"))
+
+
+def _arguments_digest(arguments: dict) -> str:
+    text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class ToolGate:
+    def __init__(
+        self,
+        access: AccessPolicyHolder,
+        approvals: Approvals | None,
+        elevations: Elevations | None,
+        principals: Principals,
+        audit: AuditTrail,
+        *,
+        timeout_s: float,
+        callback_hosts: list[str] | None = None,
+    ) -> None:
+        self.access = access
+        self.approvals = approvals
+        self.elevations = elevations
+        self.principals = principals
+        self.audit = audit
+        self.timeout_s = timeout_s
+        self.callback_hosts = list(callback_hosts or [])
+
+    # --- who and in which context ----------------------------------------------
+    def caller(
+        self,
+        principal: Principal,
+        *,
+        request_id: str,
+        headers: Any,
+        claims: Any = None,
+        end_user: str | None = None,
+        client_ip: str | None = None,
+        base_url: str = "",
+    ) -> Caller:
+        if claims is not None and getattr(claims, "act", None):
+            end_user = claims.sub
+        scopes = list(getattr(claims, "scope", ()) or ())
+        if self.elevations is not None:
+            scopes += [s for s in self.elevations.active_scopes(principal.name) if s not in scopes]
+        caller = Caller(
+            principal=principal,
+            request_id=request_id,
+            end_user=end_user,
+            client_ip=client_ip,
+            scopes=scopes,
+            base_url=base_url.rstrip("/"),
+            callback_url=self._callback(headers.get(CALLBACK_HEADER)),
+            app=principal.app_name,
+        )
+        risk = (headers.get(USER_RISK_HEADER) or "").strip().lower()
+        caller.user_risk = risk if risk in _RISKS else "unknown"
+        caller.terms_accepted = _flag(headers.get(TERMS_HEADER))
+        person = self.principals.get(end_user) if end_user else None
+        if person is not None and person.kind == "user":
+            attrs = person.attributes
+            if isinstance(attrs.get("user_risk"), str) and attrs["user_risk"].lower() in _RISKS:
+                caller.user_risk = attrs["user_risk"].lower()
+            if "terms_accepted" in attrs:
+                caller.terms_accepted = _flag(attrs["terms_accepted"])
+        return caller
+
+    def _callback(self, url: str | None) -> str | None:
+        """A callback URL from the client, only to a host the operator listed."""
+        if not url or len(url) > 2048:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or parts.hostname not in self.callback_hosts:
+            return None
+        return url
+
+    # --- decisions -----------------------------------------------------------------
+    def _decide(self, caller: Caller, action: str, resource: str, arguments: dict) -> AccessDecision:
+        policy = self.access.policy
+        if policy is None:
+            reason = f"access policy unavailable ({self.access.error or 'not loaded'}); refused (fail closed)"
+            return AccessDecision(False, False, [reason], [], None)
+        req = AccessRequest(caller.principal, action, resource, arguments, caller.context())
+        try:
+            return policy.authorize(req)
+        except Exception as exc:  # noqa: BLE001 - a policy fault must not let a call through
+            return AccessDecision(False, False, [f"policy evaluation failed ({exc.__class__.__name__})"], [], None)
+
+    def check_model(self, caller: Caller, model: str) -> None:
+        """Raise 403 unless the access policy lets this principal invoke the model."""
+        decision = self._decide(caller, "invoke_model", model, {})
+        allowed = decision.allowed and not decision.needs_approval
+        reasons = list(decision.reasons)
+        if decision.needs_approval:
+            reasons.append("a model call cannot wait for approval")
+        self._audit(caller, "authz", model, "allow" if allowed else "block", reasons, decision.policies, {})
+        if not allowed:
+            raise forbidden(
+                f"model {model!r} denied for principal {caller.principal.name!r} by the access policy: "
+                f"{'; '.join(reasons) or 'no policy permits it'}",
+                "model_not_allowed",
+                policy=",".join(decision.policies) or "access",
+                param="model",
+            )
+
+    def authorize(
+        self, caller: Caller, call: ProposedCall, server: str | None = None, approval_id: Any = None
+    ) -> CallOutcome:
+        """Decide one proposed call. A high-risk one is held (a new Approval), unless
+        `approval_id` names an approved one for exactly this call, which is used up."""
+        try:
+            name = check_name(call.name)
+            arguments = parse_arguments(call.arguments, call.too_large)
+        except ArgumentError as err:
+            outcome = CallOutcome(call, "denied", [str(err)], ["aiposture/tool-call-format"])
+            self._record(caller, outcome, str(call.name)[:128], {})
+            return outcome
+        resource = f"{server}/{name}" if server else name
+        decision = self._decide(caller, "call_tool", resource, arguments)
+        if not decision.allowed:
+            reasons = decision.reasons or [f"no policy permits {resource!r}"]
+            outcome = CallOutcome(call, "denied", reasons, decision.policies, decision.risk)
+        elif decision.needs_approval and approval_id is not None:
+            outcome = self._use_approval(caller, call, resource, arguments, decision, approval_id)
+        elif decision.needs_approval:
+            outcome = self._hold(caller, call, resource, arguments, decision)
+        else:
+            outcome = CallOutcome(call, "allowed", decision.reasons, decision.policies, decision.risk)
+        self._record(caller, outcome, resource, arguments)
+        return outcome
+
+    def may_call(self, caller: Caller, name: Any, server: str | None = None) -> bool:
+        """Whether a tool is callable at all (allowed, or with an approval); no side effects."""
+        try:
+            name = check_name(name)
+        except ArgumentError:
+            return False
+        return self._decide(caller, "call_tool", f"{server}/{name}" if server else name, {}).allowed
+
+    def _use_approval(
+        self, caller: Caller, call: ProposedCall, resource: str, arguments: dict, decision, approval_id: Any
+    ) -> CallOutcome:
+        if self.approvals is None or not isinstance(approval_id, str):
+            return CallOutcome(call, "denied", ["the approval id must be a string"], decision.policies, decision.risk)
+        try:
+            approval = self.approvals.consume(approval_id, caller.principal.name, resource, arguments)
+        except InputError as err:
+            return CallOutcome(
+                call,
+                "denied",
+                [f"approval {approval_id[:64]!r} refused: {err}"],
+                decision.policies,
+                decision.risk,
+                approval_id=None,
+            )
+        reasons = [*decision.reasons, f"approved by {approval.decided_by} (approval {approval.id}, now used)"]
+        return CallOutcome(call, "allowed", reasons, decision.policies, decision.risk)
+
+    def _hold(
+        self, caller: Caller, call: ProposedCall, resource: str, arguments: dict, decision: AccessDecision
+    ) -> CallOutcome:
+        if self.approvals is None:
+            reasons = [*decision.reasons, "needs human approval, and no approval queue is configured"]
+            return CallOutcome(call, "denied", reasons, decision.policies, decision.risk)
+        approval = self.approvals.request(
+            caller.principal.name,
+            resource,
+            arguments,
+            reason="; ".join(decision.reasons) or "high-risk tool",
+            risk=decision.risk,
+            timeout_s=self.timeout_s,
+            end_user=caller.end_user,
+            callback_url=caller.callback_url,
+            request_id=caller.request_id,
+        )
+        return CallOutcome(
+            call,
+            "pending",
+            [*decision.reasons, f"{decision.risk or 'high-risk'}: held for human approval"],
+            decision.policies,
+            decision.risk,
+            approval_id=approval.id,
+            poll_url=f"{caller.base_url}/v1/approvals/{approval.id}",
+            expires=approval.expires.isoformat() if approval.expires else None,
+        )
+
+    # --- text ------------------------------------------------------------------------
+    def smuggled(self, caller: Caller, text: str) -> tuple[str, list[CallOutcome]]:
+        """Neutralise tool invocations written in text for tools that are not plainly
+        allowed (denied or high-risk); such calls are never held for approval."""
+        refused, outcomes = [], []
+        for found in find_calls(text):
+            call = ProposedCall(found.name, {}, None, "text")
+            decision = self._decide(caller, "call_tool", found.name, {})
+            if decision.allowed and not decision.needs_approval:
+                continue
+            reasons = [
+                f"tool call written in text instead of the structured field; {found.name!r} is "
+                + ("high-risk and needs a structured call and an approval" if decision.needs_approval else "denied"),
+                *decision.reasons,
+            ]
+            outcome = CallOutcome(call, "denied", reasons, decision.policies, decision.risk)
+            self._record(caller, outcome, found.name, {})
+            refused.append(found)
+            outcomes.append(outcome)
+        return (neutralise(text, refused) if refused else text), outcomes
+
+    # --- audit -----------------------------------------------------------------------
+    def _record(self, caller: Caller, outcome: CallOutcome, resource: str, arguments: dict) -> None:
+        action = {"allowed": "allow", "denied": "block", "pending": "hold"}[outcome.status]
+        extra = {"source": outcome.call.source, "status": outcome.status, "call_id": outcome.call.id}
+        if outcome.approval_id:
+            extra["approval"] = outcome.approval_id
+        if outcome.risk:
+            extra["risk"] = outcome.risk
+        self._audit(caller, "tool_call", resource, action, outcome.reasons, outcome.policies, arguments, extra)
+
+    def _audit(
+        self,
+        caller: Caller,
+        direction: str,
+        resource: str,
+        action: str,
+        reasons: list[str],
+        policies: list[str],
+        arguments: dict,
+        extra: dict | None = None,
+    ) -> None:
+        data = {
+            "request_id": caller.request_id,
+            "resource": resource,
+            "reasons": reasons,
+            "policies": policies,
+            "arguments_sha256": _arguments_digest(arguments),
+            "client_ip": caller.client_ip,
+            **(extra or {}),
+        }
+        self.audit.writer.submit(
+            {
+                "principal": caller.principal.name,
+                "end_user": caller.end_user,
+                "app": caller.app,
+                "model": caller.model,
+                "direction": direction,
+                "verdict": {"action": action, "policy": ",".join(policies) or None, "reason": "; ".join(reasons)},
+                "data": data,
+            }
+        )
+
+
+def tool_gate(config: Any, principals: Principals, audit: AuditTrail, store: Any = None) -> ToolGate | None:
+    """The gate for a gateway config, or None when no `access` policy folder is set.
+    A folder that does not load stops the start (a gateway must not run open)."""
+    if config.access is None:
+        return None
+    holder = AccessPolicyHolder(config.access)
+    if holder.policy is None:
+        raise InputError(f"access policies in {config.access} do not load: {holder.error}")
+    return ToolGate(
+        holder,
+        None,
+        None,
+        principals,
+        audit,
+        timeout_s=config.approvals.timeout_s,
+        callback_hosts=config.approvals.callback_hosts,
+    )
