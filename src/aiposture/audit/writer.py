@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from aiposture.audit.chain import GENESIS, chain_hash, detectors_of, event_body, utc_now_text
 from aiposture.audit.db import AuditDB
 from aiposture.audit.signing import Signer
@@ -37,15 +35,13 @@ def append_batch(
     db: AuditDB, signer: Signer, records: list[dict[str, Any]], settings: WriterSettings | None = None
 ) -> list[int]:
     """Append records to the chain in one locked transaction; return their seqs.
-    Statements go to the driver directly (`exec_driver_sql`, executemany on tuples):
-    at thousands of events a second, SQLAlchemy's per-row parameter handling would
-    cost more than hashing."""
+    Statements go to the driver's cursor directly (executemany on tuples): at thousands
+    of events a second, SQLAlchemy's per-statement handling would cost more than hashing."""
     settings = settings or WriterSettings()
     mark = db.mark
-    with db.locked() as conn:
-        head = conn.exec_driver_sql(
-            f"SELECT seq, hash FROM audit_seals WHERE kind = {mark} ORDER BY seq DESC LIMIT 1", ("head",)
-        ).first()
+    with db.appending() as cur:
+        cur.execute(f"SELECT seq, hash FROM audit_seals WHERE kind = {mark} ORDER BY seq DESC LIMIT 1", ("head",))
+        head = cur.fetchone()
         seq, prev = (head[0], head[1]) if head else (0, GENESIS)
         rows, seqs = [], []
         for record in records:
@@ -71,39 +67,41 @@ def append_batch(
             )
             seqs.append(seq)
             prev = digest
-        conn.exec_driver_sql(f"INSERT INTO audit_events ({_COLUMNS}) VALUES ({', '.join([mark] * 12)})", rows)
+        cur.executemany(f"INSERT INTO audit_events ({_COLUMNS}) VALUES ({', '.join([mark] * 12)})", rows)
         now = utc_now_text()
-        _write_seal(conn, db, signer, "head", seq, prev, now, replace=True)
-        if _checkpoint_due(db, conn, seq, settings):
-            _write_seal(conn, db, signer, "checkpoint", seq, prev, now, replace=False)
-            db.last_checkpoint = (seq, now)
+        _write_seal(cur, db, signer, "head", seq, prev, now, replace=True)
+        if _checkpoint_due(db, cur, seq, settings):
+            _write_seal(cur, db, signer, "checkpoint", seq, prev, now, replace=False)
+            db.last_checkpoint = (seq, time.time())
     return seqs
 
 
-def _checkpoint_due(db: AuditDB, conn: Connection, seq: int, settings: WriterSettings) -> bool:
+def _checkpoint_due(db: AuditDB, cur: Any, seq: int, settings: WriterSettings) -> bool:
     """Due every `checkpoint_every` events or `checkpoint_seconds`. The last checkpoint
     is cached per process; another worker's newer one only makes ours come early."""
     if db.last_checkpoint is None:
-        last = db.seal(conn, "checkpoint")
-        db.last_checkpoint = (last["seq"], last["time"]) if last else (0, "")
+        cur.execute(
+            f"SELECT seq, time FROM audit_seals WHERE kind = {db.mark} ORDER BY seq DESC LIMIT 1", ("checkpoint",)
+        )
+        last = cur.fetchone()
+        db.last_checkpoint = (last[0], _unix_time(last[1])) if last else (0, 0.0)
     last_seq, last_time = db.last_checkpoint
     if not last_time or seq - last_seq >= settings.checkpoint_every:
         return True
-    return _age_seconds(last_time) >= settings.checkpoint_seconds
+    return time.time() - last_time >= settings.checkpoint_seconds
 
 
-def _age_seconds(when: str) -> float:
-    then = datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return (datetime.now(UTC) - then).total_seconds()
+def _unix_time(when: str) -> float:
+    return datetime.strptime(when, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
 
 
 def _write_seal(
-    conn: Connection, db: AuditDB, signer: Signer, kind: str, seq: int, digest: str, when: str, replace: bool
+    cur: Any, db: AuditDB, signer: Signer, kind: str, seq: int, digest: str, when: str, replace: bool
 ) -> None:
     mark = db.mark
     if replace:
-        conn.exec_driver_sql(f"DELETE FROM audit_seals WHERE kind = {mark}", (kind,))
-    conn.exec_driver_sql(
+        cur.execute(f"DELETE FROM audit_seals WHERE kind = {mark}", (kind,))
+    cur.execute(
         "INSERT INTO audit_seals (kind, seq, hash, time, key_id, signature) "
         f"VALUES ({', '.join([mark] * 6)})",
         (kind, seq, digest, when, signer.key_id, signer.sign(kind, seq, digest, when)),
