@@ -17,10 +17,12 @@ from starlette.routing import Route
 
 from aiposture.audit.trail import AuditTrail, default_key_path
 from aiposture.audit.writer import WriterSettings
+from aiposture.gateway.auth import build_tokens
 from aiposture.gateway.config import GatewayConfig, Policy, PolicyHolder
 from aiposture.gateway.errors import GatewayError
 from aiposture.gateway.limits import Limiter, LocalLimiter, RedisLimiter
 from aiposture.gateway.metrics import GatewayMetrics
+from aiposture.gateway.oauth import oauth_routes
 from aiposture.gateway.retention import start_retention
 from aiposture.gateway.routes import handle
 from aiposture.gateway.service import Gateway
@@ -56,6 +58,7 @@ def create_app(
         limiter=limiter,
         client=client or make_client(config.limits),
         metrics=GatewayMetrics(),
+        tokens=build_tokens(config.tokens, Path(config.state_dir), store),
     )
 
     gw.tracer = tracer if tracer is not None else make_tracer(config.telemetry.otel)
@@ -113,6 +116,7 @@ def _routes(gw: Gateway) -> list[Route]:
         Route("/v1/models", models, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
+        *oauth_routes(gw),
     ]
 
 

@@ -63,6 +63,19 @@ class Telemetry(_Strict):
     otel: bool = False  # GenAI spans through opentelemetry-api, when installed
 
 
+class TokenSettings(_Strict):
+    """The gateway's access tokens (docs/identity.md): who issues them, for which
+    audience, how long they live, where the signing keys are (default state_dir/token-keys)."""
+
+    enabled: bool = True
+    issuer: str = Field(default="aiposture", min_length=1, max_length=256)
+    audience: str = Field(default="aiposture-gateway", min_length=1, max_length=256)
+    ttl_s: int = Field(default=900, ge=1, le=86_400)
+    max_ttl_s: int = Field(default=3600, ge=1, le=86_400)
+    leeway_s: int = Field(default=30, ge=0, le=300)
+    keys_dir: Path | None = None
+
+
 class ApprovalSettings(_Strict):
     """Human approval of high-risk tool calls (docs/gateway.md, "Tools, approvals and MCP")."""
 
@@ -98,6 +111,7 @@ class GatewayConfig(_Strict):
     limits: Limits = Field(default_factory=Limits)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     telemetry: Telemetry = Field(default_factory=Telemetry)
+    tokens: TokenSettings = Field(default_factory=TokenSettings)
     access: Path | None = None  # folder of Cedar access policies (docs/access.md)
     approvals: ApprovalSettings = Field(default_factory=ApprovalSettings)
     mcp: list[McpServer] = Field(default_factory=list)

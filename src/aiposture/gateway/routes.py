@@ -11,6 +11,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from aiposture.gateway.auth import model_refusal
 from aiposture.gateway.config import AppPolicy, Policy, Upstream
 from aiposture.gateway.decide import crosses_boundary
 from aiposture.gateway.errors import GatewayError, bad_request, forbidden, unavailable
@@ -48,8 +49,10 @@ async def handle(
     started_ns = time.time_ns()
     app_policy = AppPolicy()
     try:
-        ctx.principal = gw.authenticate(request)
+        ctx.principal, ctx.claims = gw.identify(request)
         ctx.end_user = request.headers.get(gw.config.end_user_header) or None
+        if ctx.claims is not None and ctx.claims.delegated:
+            ctx.end_user = ctx.claims.sub  # the user a delegated token names; no header overrides it
         body = await gw.read_json(request)
         policy = gw.policy.policy
         ctx.app = ctx.principal.app_name
@@ -118,6 +121,9 @@ def _resolve_model(gw: Gateway, ctx: Context, policy: Policy, body: dict, path_m
             policy=f"{policy.id}/principals",
             param="model",
         )
+    refusal = model_refusal(ctx.principal, ctx.claims, model)
+    if refusal is not None:
+        raise refusal
     upstream = gw.config.upstream_for(model)
     if upstream is None:
         raise GatewayError(

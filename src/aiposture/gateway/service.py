@@ -16,17 +16,19 @@ from typing import Any
 from starlette.requests import Request
 
 from aiposture.audit.trail import AuditTrail
+from aiposture.gateway.auth import Identifier
 from aiposture.gateway.config import AppPolicy, GatewayConfig, Policy, PolicyHolder
 from aiposture.gateway.decide import Decision, decide, redact_spans
-from aiposture.gateway.errors import GatewayError, bad_request, forbidden, unauthorized, unavailable
+from aiposture.gateway.errors import GatewayError, bad_request, forbidden, unavailable
 from aiposture.gateway.limits import Limiter
 from aiposture.gateway.messages import Slot
 from aiposture.gateway.metrics import GatewayMetrics
 from aiposture.gateway.pseudonym import Pseudonymizer
 from aiposture.gateway.upstream import UpstreamClient
+from aiposture.identity.grants import Grants
 from aiposture.identity.principals import Principal, Principals
+from aiposture.identity.tokens import TokenClaims, Tokens
 
-_AUTH_TTL = 5.0
 _LOG_CAP = 32_768  # characters of content kept per logged text
 
 
@@ -40,6 +42,7 @@ class Context:
     started: float = field(default_factory=time.perf_counter)
     upstream_seconds: float = 0.0
     principal: Principal | None = None
+    claims: TokenClaims | None = None
     end_user: str | None = None
     app: str | None = None
     model: str | None = None
@@ -167,6 +170,7 @@ class Gateway:
         limiter: Limiter,
         client: UpstreamClient,
         metrics: GatewayMetrics,
+        tokens: Tokens | None = None,
     ) -> None:
         self.config = config
         self.principals = principals
@@ -178,27 +182,17 @@ class Gateway:
         self.metrics = metrics
         self.tracer: Any | None = None
         self.tools: Any | None = None  # gateway.tools.ToolGate when an access policy is configured
-        self._auth_cache: dict[str, tuple[Principal | None, float]] = {}
+        self.tokens = tokens
+        self.grants = Grants(principals, tokens) if tokens is not None else None
+        self.identity = Identifier(principals, tokens, audit)
 
     # --- who -----------------------------------------------------------------
+    def identify(self, request: Request) -> tuple[Principal, TokenClaims | None]:
+        """The calling principal and, for an access token, its verified claims (gateway/auth.py)."""
+        return self.identity.identify(request, self.principals)
+
     def authenticate(self, request: Request) -> Principal:
-        token = _token_of(request)
-        if not token:
-            raise unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-        now = time.monotonic()
-        cached = self._auth_cache.get(token)
-        if cached is not None and cached[1] > now:
-            principal = cached[0]
-        else:
-            principal = self.principals.authenticate(token)
-            if len(self._auth_cache) > 10000:
-                self._auth_cache.clear()
-            self._auth_cache[token] = (principal, now + _AUTH_TTL)
-        if principal is None:
-            raise unauthorized("invalid API key")
-        if not principal.enabled:
-            raise unauthorized(f"principal {principal.name!r} is disabled")
-        return principal
+        return self.identify(request)[0]
 
     # --- what ----------------------------------------------------------------
     async def read_json(self, request: Request) -> dict:
@@ -236,6 +230,8 @@ class Gateway:
         }
         if ctx.principal is not None:
             data["principal_kind"] = ctx.principal.kind
+        if ctx.claims is not None:
+            data["token"] = {"jti": ctx.claims.jti, "grant": ctx.claims.grant, "act": ctx.claims.act}
         if ctx.response_verdict is not None:
             data["response_verdict"] = ctx.response_verdict
         if ctx.prompt_log is not None:
@@ -280,10 +276,3 @@ async def _read_limited(request: Request, limit: int) -> bytes:
             raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _token_of(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip()
-    return request.headers.get("api-key") or request.headers.get("x-api-key")
