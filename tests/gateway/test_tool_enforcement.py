@@ -283,3 +283,25 @@ def test_without_access_policy_calls_pass_unchanged(gateway):
         model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
     )
     assert reply.choices[0].message.tool_calls[0].function.name == "wipe_disk"
+
+
+def test_high_risk_call_held_for_approval(tools_gw):
+    gw = tools_gw(config={"approvals": {"timeout_s": 120}})
+    gw.upstream.fake.replies.append(
+        {"json": chat_answer(call(1, "send_email", {"to": "cfo@example.org", "body": "Q3 numbers"}))}
+    )
+    reply = gw.openai(gw.agent_key).chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "mail the numbers"}]
+    )
+    assert reply.choices[0].message.tool_calls is None and reply.choices[0].finish_reason == "stop"
+    ext = reply.model_extra["aiposture"]
+    (entry,) = ext["tool_calls"]
+    assert ext["status"] == "pending" and entry["status"] == "pending" and entry["risk"] == "sends data outside"
+    approval = entry["approval"]
+    assert approval["poll_url"] == f"{gw.server.url}/v1/approvals/{approval['id']}"
+    assert "held for human approval" in reply.choices[0].message.content
+    stored = gw.app.state.gateway.tools.approvals.get(approval["id"])
+    assert (stored.status, stored.principal, stored.tool) == ("pending", "helpdesk-agent", "send_email")
+    assert (stored.expires - stored.created).total_seconds() == 120
+    assert [e["verdict"]["action"] for e in _tool_events(gw)] == ["hold"]
+    assert any(e["direction"] == "approval" and e["data"]["event"] == "requested" for e in gw.events())

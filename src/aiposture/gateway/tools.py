@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import Any
 
 from aiposture.audit.trail import AuditTrail
 from aiposture.errors import InputError
@@ -38,12 +38,11 @@ from aiposture.gateway.errors import forbidden
 from aiposture.gateway.toolcalls_outcome import ArgumentError, CallOutcome, ProposedCall, check_name, parse_arguments
 from aiposture.gateway.toolcalls_text import find_calls, neutralise
 from aiposture.identity.access import AccessDecision, AccessPolicyHolder, AccessRequest
+from aiposture.identity.approvals import Approvals
+from aiposture.identity.elevation import Elevations
+from aiposture.identity.notify import WebhookNotifier, check_callback_url
 from aiposture.identity.principals import Principal, Principals
 from aiposture.model import Detection
-
-if TYPE_CHECKING:  # passed in by create_app
-    from aiposture.identity.approvals import Approvals
-    from aiposture.identity.elevation import Elevations
 
 USER_RISK_HEADER = "x-aiposture-user-risk"
 TERMS_HEADER = "x-aiposture-terms-accepted"
@@ -162,13 +161,13 @@ class ToolGate:
         return caller
 
     def _callback(self, url: str | None) -> str | None:
-        """A callback URL from the client, only to a host the operator listed."""
-        if not url or len(url) > 2048:
+        """A callback URL from the client, only to a host the operator listed (else ignored)."""
+        if not url or not self.callback_hosts:
             return None
-        parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or parts.hostname not in self.callback_hosts:
+        try:
+            return check_callback_url(url, self.callback_hosts)
+        except InputError:
             return None
-        return url
 
     # --- decisions -----------------------------------------------------------------
     def _decide(self, caller: Caller, action: str, resource: str, arguments: dict) -> AccessDecision:
@@ -258,17 +257,20 @@ class ToolGate:
         if self.approvals is None:
             reasons = [*decision.reasons, "needs human approval, and no approval queue is configured"]
             return CallOutcome(call, "denied", reasons, decision.policies, decision.risk)
-        approval = self.approvals.request(
-            caller.principal.name,
-            resource,
-            arguments,
-            reason="; ".join(decision.reasons) or "high-risk tool",
-            risk=decision.risk,
-            timeout_s=self.timeout_s,
-            end_user=caller.end_user,
-            callback_url=caller.callback_url,
-            request_id=caller.request_id,
-        )
+        try:
+            approval = self.approvals.request(
+                caller.principal.name,
+                resource,
+                arguments,
+                reason="; ".join(decision.reasons) or "high-risk tool",
+                risk=decision.risk,
+                timeout_s=self.timeout_s,
+                end_user=caller.end_user,
+                callback_url=caller.callback_url,
+                request_id=caller.request_id,
+            )
+        except InputError as err:
+            return CallOutcome(call, "denied", [*decision.reasons, f"cannot be held: {err}"], decision.policies)
         return CallOutcome(
             call,
             "pending",
@@ -344,7 +346,25 @@ class ToolGate:
         )
 
 
-def tool_gate(config: Any, principals: Principals, audit: AuditTrail, store: Any = None) -> ToolGate | None:
+class DeferredNotifier:
+    """Sends approval webhooks from a worker thread, so a slow receiver never stalls
+    the gateway's event loop (the notifier itself posts synchronously)."""
+
+    def __init__(self, notifier: WebhookNotifier) -> None:
+        self.notifier = notifier
+        self.callback_hosts = notifier.callback_hosts
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="aiposture-webhook")
+
+    def requested(self, approval: Any) -> list[bool]:
+        self._pool.submit(self.notifier.requested, approval)
+        return []
+
+    def decided(self, approval: Any) -> list[bool]:
+        self._pool.submit(self.notifier.decided, approval)
+        return []
+
+
+def tool_gate(config: Any, principals: Principals, audit: AuditTrail, store: Any) -> ToolGate | None:
     """The gate for a gateway config, or None when no `access` policy folder is set.
     A folder that does not load stops the start (a gateway must not run open)."""
     if config.access is None:
@@ -352,12 +372,15 @@ def tool_gate(config: Any, principals: Principals, audit: AuditTrail, store: Any
     holder = AccessPolicyHolder(config.access)
     if holder.policy is None:
         raise InputError(f"access policies in {config.access} do not load: {holder.error}")
+    settings = config.approvals
+    notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret(), callback_hosts=settings.callback_hosts)
+    submit = audit.writer.submit
     return ToolGate(
         holder,
-        None,
-        None,
+        Approvals(store, DeferredNotifier(notifier), audit=submit),
+        Elevations(store, principals, audit=submit),
         principals,
         audit,
-        timeout_s=config.approvals.timeout_s,
-        callback_hosts=config.approvals.callback_hosts,
+        timeout_s=settings.timeout_s,
+        callback_hosts=settings.callback_hosts,
     )
