@@ -17,7 +17,7 @@ APP = Who("reporting", kind="app")
 
 @pytest.fixture(scope="module")
 def policy() -> AccessPolicy:
-    return AccessPolicy.load(SHIPPED)
+    return AccessPolicy.load(SHIPPED, validate_requests=True)
 
 
 CASES = [
@@ -167,3 +167,20 @@ def test_the_registry_principal_model_is_accepted(policy):
                   tools=["search_kb"])
     allowed = policy.authorize(AccessRequest(p, "call_tool", "search_kb"))
     assert allowed.allowed == bool(getattr(p, "tools", None))
+
+
+def test_a_forbid_that_cannot_be_evaluated_denies(tmp_path):
+    (tmp_path / "p.cedar").write_text(
+        '@id("all")\npermit (principal, action, resource);\n'
+        '@id("overflowing-forbid")\nforbid (principal, action, resource) when '
+        "{ context.arguments has amount && context.arguments.amount * 1000 > 5 };\n"
+        '@id("overflowing-permit")\npermit (principal, action == Action::"invoke_model", resource) when '
+        "{ context.arguments has count && context.arguments.count * 1000 > 5 };\n")
+    policy = AccessPolicy.load(tmp_path)
+    broken = policy.authorize(AccessRequest(INVOICE, "call_tool", "t", {"amount": 2**62}))
+    assert not broken.allowed and broken.policies == ["overflowing-forbid"]
+    assert "could not be evaluated, so the request is denied" in broken.reasons[0]
+    assert "integer overflow" in broken.reasons[0]
+    assert policy.authorize(AccessRequest(INVOICE, "call_tool", "t", {})).allowed
+    # a permit that errors permits nothing (the other permit still does)
+    assert policy.authorize(AccessRequest(INVOICE, "invoke_model", "m", {"count": 2**62})).policies == ["all"]

@@ -236,7 +236,7 @@ def build_context(req: Any, action: str, now: datetime, catalog: Catalog, types:
     record, names, size = project_arguments(req.arguments, types)
     on_behalf_of = _on_behalf_of(ctx.get("on_behalf_of"))
     out = {
-        "time": {"__extn": {"fn": "datetime", "arg": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}},
+        "date": local.year * 10000 + local.month * 100 + local.day,
         "hour": local.hour, "weekday": local.isoweekday(),
         "user_risk": risk, "terms_accepted": _flag(ctx, "terms_accepted"),
         "sensitivity": rank, "sensitivity_label": label,
