@@ -28,6 +28,7 @@ COMMAND_MODULES: list[tuple[str, str | None]] = [
     ("redteam", "redteam"),
     ("gateway", None),
     ("principals", "principals"),
+    ("tokens", "tokens"),
     ("policy", "policy"),
     ("approvals", "approvals"),
     ("elevation", "elevation"),
