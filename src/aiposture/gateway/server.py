@@ -5,10 +5,18 @@ the environment (`AIPOSTURE_GATEWAY_CONFIG`). The database is migrated once by t
 parent before workers start, so they don't race on the schema; each worker builds
 its own store, guard, audit writer and upstream pool. Workers share one audit chain:
 appends are serialised by the database lock (see aiposture.audit.db).
+
+Once a worker has built its app it moves every object it holds into the collector's
+permanent generation (`gc.freeze`): the guard's models, the policy and the imported
+libraries are ~110,000 tracked objects that live as long as the worker, and each full
+collection walked them all — measured at 100 clients: 8 full collections in 12 s
+costing 670 ms, the longest 156 ms (a request waiting behind it sees that much
+latency); frozen, 119 ms in all, the longest 16 ms.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 from pathlib import Path
@@ -37,7 +45,10 @@ def build_app(config_path: Path, migrate: bool = True) -> Starlette:
 
 def app_from_env() -> Starlette:
     """The uvicorn factory used by each worker."""
-    return build_app(Path(os.environ[ENV_CONFIG]), migrate=False)
+    app = build_app(Path(os.environ[ENV_CONFIG]), migrate=False)
+    gc.collect()
+    gc.freeze()  # long-lived objects out of every later collection (see the module docstring)
+    return app
 
 
 def serve(

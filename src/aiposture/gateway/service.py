@@ -201,9 +201,8 @@ class Gateway:
         if length and length.isdigit() and int(length) > limit:
             raise _too_large(limit)
         try:
-            raw = await asyncio.wait_for(
-                _read_limited(request, limit), self.config.limits.client_body_timeout_s
-            )
+            async with asyncio.timeout(self.config.limits.client_body_timeout_s):  # unlike wait_for, no task
+                raw = await _read_limited(request, limit)
         except TimeoutError:
             raise GatewayError(
                 408, "request body not received in time", "invalid_request_error", "request_timeout"
