@@ -100,6 +100,7 @@ def assess_command(
     framework coverage, attack paths and what to fix first."""
 
     def body() -> None:
+        from aiposture.commands.agent_identities import linker
         from aiposture.discover.engine import DiscoverOptions
         from aiposture.govern.assess import AssessOptions
         from aiposture.govern.text_report import render_table
@@ -113,6 +114,7 @@ def assess_command(
             registry=approved_models,
         )
         store = None if no_store else Store.open(settings.database_url(db))
+        options.after_discover = linker(store)
         try:
             result, report, notes = _assess(path, store, options)
         finally:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aiposture.commands.agent_identities import linker
 from aiposture.commands.common import (
     DbOption,
     FailOnOption,
@@ -50,9 +51,13 @@ def scan_with_progress(path: Path, options: DiscoverOptions, command: str = "dis
 
 
 def store_result(result: ScanResult, db: str | None) -> None:
-    """Persist the run and attach its diff against the previous run of the target."""
+    """Link agents to registered identities, persist the run and attach its diff against
+    the previous run of the target."""
     store = Store.open(Settings().database_url(db))
     try:
+        link = linker(store)
+        if link is not None:
+            link(result)
         result.run.diff = store.save_scan(result)
     finally:
         store.close()

@@ -25,6 +25,8 @@ class AssessOptions:
     policy: Path | None = None
     registry: Path | None = None
     history: int = 30
+    # run on the scan before posture and storage (the command links agents to identities here)
+    after_discover: Callable[[ScanResult], object] | None = None
 
 
 def run_assessment(
@@ -40,6 +42,8 @@ def run_assessment(
     say = phase or (lambda _name: None)
     say("discover")
     result = discover(root, options.discover, progress=progress, command="assess")
+    if options.after_discover is not None:
+        options.after_discover(result)
     say("evidence")
     notes: list[str] = []
     evidence = gather_evidence(
