@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from aiposture.audit.trail import AuditTrail, default_key_path
 from aiposture.audit.writer import WriterSettings
+from aiposture.gateway.approvals_api import ApprovalsApi
 from aiposture.gateway.auth import build_tokens
 from aiposture.gateway.config import GatewayConfig, Policy, PolicyHolder
 from aiposture.gateway.errors import GatewayError
@@ -63,8 +64,9 @@ def create_app(
 
     gw.tracer = tracer if tracer is not None else make_tracer(config.telemetry.otel)
     gw.tools = tool_gate(config, gw.principals, audit, store)
+    tool_routes, closers = _tool_routes(gw)
 
-    app = Starlette(routes=_routes(gw), lifespan=_lifespan(gw))
+    app = Starlette(routes=[*_routes(gw), *tool_routes], lifespan=_lifespan(gw, closers))
     app.state.gateway = gw
     return app
 
@@ -120,7 +122,15 @@ def _routes(gw: Gateway) -> list[Route]:
     ]
 
 
-def _lifespan(gw: Gateway):
+def _tool_routes(gw: Gateway) -> tuple[list[Route], list]:
+    """The approvals API (with an access policy); and what to close at shutdown."""
+    routes, closers = [], []
+    if gw.tools is not None:
+        routes += ApprovalsApi(gw, gw.tools.approvals).routes()
+    return routes, closers
+
+
+def _lifespan(gw: Gateway, closers: list | None = None):
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         audit_settings = gw.config.audit
@@ -129,6 +139,8 @@ def _lifespan(gw: Gateway):
         if retention is not None:
             retention.cancel()
         await gw.client.aclose()
+        for close in closers or []:
+            await close()
         if isinstance(gw.limiter, RedisLimiter):
             await gw.limiter.close()
         gw.audit.writer.close()

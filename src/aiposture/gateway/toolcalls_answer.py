@@ -18,10 +18,11 @@ from aiposture.gateway.errors import forbidden
 from aiposture.gateway.messages import response_slots
 from aiposture.gateway.toolcalls_anthropic import AnthropicToolStream
 from aiposture.gateway.toolcalls_anthropic import authorize_answer as anthropic_answer
+from aiposture.gateway.toolcalls_caller import Caller, request_sensitivity
 from aiposture.gateway.toolcalls_openai import OpenAIToolStream
 from aiposture.gateway.toolcalls_openai import authorize_answer as openai_answer
 from aiposture.gateway.toolcalls_outcome import MAX_ARGUMENT_BYTES, CallOutcome, extension, notes
-from aiposture.gateway.tools import Caller, ToolGate, request_sensitivity
+from aiposture.gateway.tools import ToolGate
 
 _DIALECTS = {"chat": (openai_answer, OpenAIToolStream), "anthropic": (anthropic_answer, AnthropicToolStream)}
 
@@ -90,7 +91,7 @@ def gate_request(gw: Any, request: Any, ctx: Any, policy: Any) -> Caller | None:
         ctx.principal,
         request_id=ctx.request_id,
         headers=request.headers,
-        claims=getattr(ctx, "claims", None),
+        claims=ctx.claims,
         end_user=ctx.end_user,
         client_ip=ctx.client_ip,
         base_url=str(request.base_url),

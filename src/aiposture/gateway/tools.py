@@ -7,18 +7,7 @@ the policy marks it high-risk, so an `Approval` is created and the call is held
 until a person decides (`/v1/approvals/{id}`). Every decision is an audit event
 (`direction` "tool_call" for tools, "authz" for the model check).
 
-The request context the policy sees (`AccessRequest.context`):
-- `on_behalf_of`: the end user — the token's subject for a token-exchange token,
-  else the end-user header or the request's `user` field;
-- `time` (ISO 8601, UTC) and `source_ip` (the client's address);
-- `scopes`: the token's granted scopes plus the principal's active elevations;
-- `sensitivity`: the highest label of what the guard found in the request
-  (before redaction), by the gateway policy's `sensitivity` map;
-- `user_risk` and `terms_accepted`: from the end user's registered principal
-  (attributes `user_risk`, `terms_accepted`) when there is one — a directory value
-  wins over anything the calling app says; otherwise from the calling app's
-  headers `x-aiposture-user-risk` (low|medium|high) and
-  `x-aiposture-terms-accepted` (true|false); otherwise "unknown" and false.
+The request context the policy sees is built by `toolcalls_caller`.
 """
 
 from __future__ import annotations
@@ -26,74 +15,19 @@ from __future__ import annotations
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiposture.audit.trail import AuditTrail
 from aiposture.errors import InputError
-from aiposture.gateway.config import Policy
-from aiposture.gateway.decide import sensitivity_of
 from aiposture.gateway.errors import forbidden
+from aiposture.gateway.toolcalls_caller import Caller, make_caller
 from aiposture.gateway.toolcalls_outcome import ArgumentError, CallOutcome, ProposedCall, check_name, parse_arguments
 from aiposture.gateway.toolcalls_text import find_calls, neutralise
 from aiposture.identity.access import AccessDecision, AccessPolicyHolder, AccessRequest
 from aiposture.identity.approvals import Approvals
 from aiposture.identity.elevation import Elevations
-from aiposture.identity.notify import WebhookNotifier, check_callback_url
+from aiposture.identity.notify import WebhookNotifier
 from aiposture.identity.principals import Principal, Principals
-from aiposture.model import Detection
-
-USER_RISK_HEADER = "x-aiposture-user-risk"
-TERMS_HEADER = "x-aiposture-terms-accepted"
-CALLBACK_HEADER = "x-aiposture-callback-url"
-_RISKS = ("low", "medium", "high")
-
-
-@dataclass
-class Caller:
-    """Who proposes the calls of one request, and the context the policy reads."""
-
-    principal: Principal
-    request_id: str
-    end_user: str | None = None
-    client_ip: str | None = None
-    scopes: list[str] = field(default_factory=list)
-    sensitivity: str = "public"
-    user_risk: str = "unknown"
-    terms_accepted: bool = False
-    base_url: str = ""
-    callback_url: str | None = None
-    app: str | None = None
-    model: str | None = None
-
-    def context(self) -> dict:
-        ctx: dict[str, Any] = {
-            "on_behalf_of": self.end_user or "",
-            "time": datetime.now(UTC).isoformat(timespec="seconds"),
-            "user_risk": self.user_risk,
-            "terms_accepted": self.terms_accepted,
-            "sensitivity": self.sensitivity,
-            "scopes": list(self.scopes),
-        }
-        if self.client_ip:
-            ctx["source_ip"] = self.client_ip
-        return ctx
-
-
-def request_sensitivity(policy: Policy, verdict: dict) -> str:
-    """The highest sensitivity label of what the guard found in the request."""
-    detections = []
-    for det in verdict.get("detections") or []:
-        try:
-            detections.append(Detection.model_validate(det))
-        except ValueError:
-            continue
-    return sensitivity_of(policy, detections)
-
-
-def _flag(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"))
 
 
 def _arguments_digest(arguments: dict) -> str:
@@ -122,52 +56,9 @@ class ToolGate:
         self.callback_hosts = list(callback_hosts or [])
 
     # --- who and in which context ----------------------------------------------
-    def caller(
-        self,
-        principal: Principal,
-        *,
-        request_id: str,
-        headers: Any,
-        claims: Any = None,
-        end_user: str | None = None,
-        client_ip: str | None = None,
-        base_url: str = "",
-    ) -> Caller:
-        if claims is not None and getattr(claims, "act", None):
-            end_user = claims.sub
-        scopes = list(getattr(claims, "scope", ()) or ())
-        if self.elevations is not None:
-            scopes += [s for s in self.elevations.active_scopes(principal.name) if s not in scopes]
-        caller = Caller(
-            principal=principal,
-            request_id=request_id,
-            end_user=end_user,
-            client_ip=client_ip,
-            scopes=scopes,
-            base_url=base_url.rstrip("/"),
-            callback_url=self._callback(headers.get(CALLBACK_HEADER)),
-            app=principal.app_name,
-        )
-        risk = (headers.get(USER_RISK_HEADER) or "").strip().lower()
-        caller.user_risk = risk if risk in _RISKS else "unknown"
-        caller.terms_accepted = _flag(headers.get(TERMS_HEADER))
-        person = self.principals.get(end_user) if end_user else None
-        if person is not None and person.kind == "user":
-            attrs = person.attributes
-            if isinstance(attrs.get("user_risk"), str) and attrs["user_risk"].lower() in _RISKS:
-                caller.user_risk = attrs["user_risk"].lower()
-            if "terms_accepted" in attrs:
-                caller.terms_accepted = _flag(attrs["terms_accepted"])
-        return caller
-
-    def _callback(self, url: str | None) -> str | None:
-        """A callback URL from the client, only to a host the operator listed (else ignored)."""
-        if not url or not self.callback_hosts:
-            return None
-        try:
-            return check_callback_url(url, self.callback_hosts)
-        except InputError:
-            return None
+    def caller(self, principal: Principal, **request: Any) -> Caller:
+        """The Caller of one request (see `toolcalls_caller.make_caller`)."""
+        return make_caller(principal, self.principals, self.elevations, self.callback_hosts, **request)
 
     # --- decisions -----------------------------------------------------------------
     def _decide(self, caller: Caller, action: str, resource: str, arguments: dict) -> AccessDecision:
@@ -218,7 +109,7 @@ class ToolGate:
         elif decision.needs_approval and approval_id is not None:
             outcome = self._use_approval(caller, call, resource, arguments, decision, approval_id)
         elif decision.needs_approval:
-            outcome = self._hold(caller, call, resource, arguments, decision)
+            outcome = self._approved_or_held(caller, call, resource, arguments, decision)
         else:
             outcome = CallOutcome(call, "allowed", decision.reasons, decision.policies, decision.risk)
         self._record(caller, outcome, resource, arguments)
@@ -250,6 +141,24 @@ class ToolGate:
             )
         reasons = [*decision.reasons, f"approved by {approval.decided_by} (approval {approval.id}, now used)"]
         return CallOutcome(call, "allowed", reasons, decision.policies, decision.risk)
+
+    def _approved_or_held(
+        self, caller: Caller, call: ProposedCall, resource: str, arguments: dict, decision: AccessDecision
+    ) -> CallOutcome:
+        """A retried request may carry approved ids (APPROVAL_HEADER): one that fits this
+        exact call is used up and the call goes through; otherwise a new approval is asked."""
+        refusals = []
+        for approval_id in caller.approvals:
+            if approval_id in caller.used:
+                continue
+            outcome = self._use_approval(caller, call, resource, arguments, decision, approval_id)
+            if outcome.status == "allowed":
+                caller.used.add(approval_id)
+                return outcome
+            refusals += outcome.reasons
+        held = self._hold(caller, call, resource, arguments, decision)
+        held.reasons = refusals + held.reasons
+        return held
 
     def _hold(
         self, caller: Caller, call: ProposedCall, resource: str, arguments: dict, decision: AccessDecision

@@ -1,0 +1,136 @@
+"""The approvals HTTP API: the agent polls its held tool call, a person decides it.
+
+- `GET /v1/approvals/{id}`: the requesting principal or anyone who may approve it
+  reads the approval (pending, approved, denied, expired or used); to anyone else
+  it does not exist (404), so ids cannot be probed.
+- `POST /v1/approvals/{id}/approve` and `/deny` (optional body `{"note": "..."}`):
+  only a principal of kind `user` who is the requesting agent's owner or one of its
+  sponsors, or who carries the attribute `approver: true`, may decide; never the
+  requesting principal itself, nor the end user on whose behalf it asked (four
+  eyes). The store decides races: of two approvers at once exactly one wins, the
+  other gets 409, as does a decision on an expired or decided approval.
+Every decision and refusal is an audit event (`direction` "approval"): decisions and
+refused decisions by `Approvals`, a caller who may not approve by this API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from aiposture.errors import InputError
+from aiposture.gateway.errors import GatewayError
+from aiposture.gateway.service import Gateway
+from aiposture.identity.approvals import Approval, Approvals
+from aiposture.identity.principals import Principal
+
+MAX_NOTE = 1000
+
+
+def approver_problem(approver: Principal, requester: Principal | None, approval: Approval) -> str | None:
+    """Why `approver` may not decide `approval`, or None when they may."""
+    if approver.name in (approval.principal, approval.end_user):
+        return "the requester (or the user it acts for) cannot approve its own request"
+    if approver.kind != "user":
+        return f"only people decide approvals; {approver.name!r} is of kind {approver.kind!r}"
+    if approver.status_reason():
+        return approver.status_reason()
+    if approver.attributes.get("approver") in (True, "true", "yes"):
+        return None
+    if requester is not None and approver.name in requester.accountable():
+        return None
+    return f"{approver.name!r} is neither an owner or sponsor of {approval.principal!r} nor an approver"
+
+
+def _error(status: int, message: str, code: str) -> Response:
+    return GatewayError(
+        status, message, "invalid_request_error" if status < 403 else "policy_violation", code
+    ).response()
+
+
+class ApprovalsApi:
+    def __init__(self, gw: Gateway, approvals: Approvals) -> None:
+        self.gw = gw
+        self.approvals = approvals
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/v1/approvals/{id}", self.show, methods=["GET"]),
+            Route("/v1/approvals/{id}/approve", self.approve, methods=["POST"]),
+            Route("/v1/approvals/{id}/deny", self.deny, methods=["POST"]),
+        ]
+
+    def _load(self, request: Request) -> tuple[Principal, Approval | None]:
+        principal, _claims = self.gw.identify(request)
+        return principal, self.approvals.get(request.path_params["id"][:128])
+
+    async def show(self, request: Request) -> Response:
+        try:
+            who, approval = self._load(request)
+        except GatewayError as err:
+            return err.response()
+        if approval is not None and who.name != approval.principal:
+            requester = self.gw.principals.get(approval.principal)
+            if approver_problem(who, requester, approval) is not None:
+                approval = None
+        if approval is None:
+            return _error(404, "no such approval", "approval_not_found")
+        return JSONResponse(_public(approval))
+
+    async def approve(self, request: Request) -> Response:
+        return await self._decide(request, True)
+
+    async def deny(self, request: Request) -> Response:
+        return await self._decide(request, False)
+
+    async def _decide(self, request: Request, approve: bool) -> Response:
+        try:
+            who, approval = self._load(request)
+            note = await self._note(request)
+        except GatewayError as err:
+            return err.response()
+        if approval is None:
+            return _error(404, "no such approval", "approval_not_found")
+        problem = approver_problem(who, self.gw.principals.get(approval.principal), approval)
+        if problem is not None:
+            self._audit(who, approval, "block", f"not an approver: {problem}")
+            return _error(403, problem, "not_an_approver")
+        try:  # Approvals audits the decision and a refused one
+            decided = self.approvals.decide(approval.id, who.name, approve, note)
+        except InputError as err:
+            return _error(409, str(err), "approval_not_pending")
+        return JSONResponse(_public(decided))
+
+    async def _note(self, request: Request) -> str:
+        if not request.headers.get("content-length", "0").strip("0") and "chunked" not in request.headers.get(
+            "transfer-encoding", ""
+        ):
+            return ""
+        body = await self.gw.read_json(request)
+        note = body.get("note", "")
+        if not isinstance(note, str):
+            raise GatewayError(400, "'note' must be a string", "invalid_request_error", "invalid_request", "note")
+        return note[:MAX_NOTE]
+
+    def _audit(self, who: Principal, approval: Approval, action: str, reason: str) -> None:
+        self.gw.audit.writer.submit(
+            {
+                "principal": who.name,
+                "end_user": approval.end_user,
+                "direction": "approval",
+                "verdict": {"action": action, "policy": "approvals", "reason": reason},
+                "data": {
+                    "approval": approval.id,
+                    "requester": approval.principal,
+                    "tool": approval.tool,
+                    "status": approval.status,
+                },
+            }
+        )
+
+
+def _public(approval: Approval) -> dict[str, Any]:
+    return approval.model_dump(mode="json", exclude={"callback_url"})

@@ -1,0 +1,137 @@
+"""Who proposes the tool calls of one request, and the context the access policy reads.
+
+`AccessRequest.context`:
+- `on_behalf_of`: the end user — the token's subject for a token-exchange token,
+  else the end-user header or the request's `user` field;
+- `time` (ISO 8601, UTC) and `source_ip` (the client's address);
+- `scopes`: the token's granted scopes plus the principal's active elevations;
+- `sensitivity`: the highest label of what the guard found in the request
+  (before redaction), by the gateway policy's `sensitivity` map;
+- `user_risk` and `terms_accepted`: from the end user's registered principal
+  (attributes `user_risk`, `terms_accepted`) when there is one — a directory value
+  wins over anything the calling app says; otherwise from the calling app's
+  headers `x-aiposture-user-risk` (low|medium|high) and
+  `x-aiposture-terms-accepted` (true|false); otherwise "unknown" and false.
+- `approvals`: ids from `x-aiposture-approval` on a retried request, which a held
+  call may use once approved (see `tools.ToolGate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiposture.errors import InputError
+from aiposture.gateway.config import Policy
+from aiposture.gateway.decide import sensitivity_of
+from aiposture.identity.notify import check_callback_url
+from aiposture.identity.principals import Principal
+from aiposture.model import Detection
+
+USER_RISK_HEADER = "x-aiposture-user-risk"
+TERMS_HEADER = "x-aiposture-terms-accepted"
+CALLBACK_HEADER = "x-aiposture-callback-url"
+APPROVAL_HEADER = "x-aiposture-approval"  # approved ids a retried request may use, comma-separated
+_MAX_APPROVALS = 8
+_RISKS = ("low", "medium", "high")
+
+
+@dataclass
+class Caller:
+    """Who proposes the calls of one request, and the context the policy reads."""
+
+    principal: Principal
+    request_id: str
+    end_user: str | None = None
+    client_ip: str | None = None
+    scopes: list[str] = field(default_factory=list)
+    sensitivity: str = "public"
+    user_risk: str = "unknown"
+    terms_accepted: bool = False
+    base_url: str = ""
+    callback_url: str | None = None
+    app: str | None = None
+    model: str | None = None
+    approvals: list[str] = field(default_factory=list)  # from APPROVAL_HEADER
+    used: set[str] = field(default_factory=set)
+
+    def context(self) -> dict:
+        ctx: dict[str, Any] = {
+            "on_behalf_of": self.end_user or "",
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "user_risk": self.user_risk,
+            "terms_accepted": self.terms_accepted,
+            "sensitivity": self.sensitivity,
+            "scopes": list(self.scopes),
+        }
+        if self.client_ip:
+            ctx["source_ip"] = self.client_ip
+        return ctx
+
+
+def request_sensitivity(policy: Policy, verdict: dict) -> str:
+    """The highest sensitivity label of what the guard found in the request."""
+    detections = []
+    for det in verdict.get("detections") or []:
+        try:
+            detections.append(Detection.model_validate(det))
+        except ValueError:
+            continue
+    return sensitivity_of(policy, detections)
+
+
+def _flag(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"))
+
+
+def make_caller(
+    principal: Principal,
+    principals: Any,
+    elevations: Any,
+    callback_hosts: list[str],
+    *,
+    request_id: str,
+    headers: Any,
+    claims: Any = None,
+    end_user: str | None = None,
+    client_ip: str | None = None,
+    base_url: str = "",
+) -> Caller:
+    if claims is not None and claims.act:
+        end_user = claims.sub
+    scopes = list(claims.scope) if claims is not None else []
+    if elevations is not None:
+        scopes += [s for s in elevations.active_scopes(principal.name) if s not in scopes]
+    caller = Caller(
+        principal=principal,
+        request_id=request_id,
+        end_user=end_user,
+        client_ip=client_ip,
+        scopes=scopes,
+        base_url=base_url.rstrip("/"),
+        callback_url=_callback(headers.get(CALLBACK_HEADER), callback_hosts),
+        approvals=[a.strip() for a in (headers.get(APPROVAL_HEADER) or "").split(",") if a.strip()][:_MAX_APPROVALS],
+        app=principal.app_name,
+    )
+    risk = (headers.get(USER_RISK_HEADER) or "").strip().lower()
+    caller.user_risk = risk if risk in _RISKS else "unknown"
+    caller.terms_accepted = _flag(headers.get(TERMS_HEADER))
+    person = principals.get(end_user) if end_user else None
+    if person is not None and person.kind == "user":
+        attrs = person.attributes
+        if isinstance(attrs.get("user_risk"), str) and attrs["user_risk"].lower() in _RISKS:
+            caller.user_risk = attrs["user_risk"].lower()
+        if "terms_accepted" in attrs:
+            caller.terms_accepted = _flag(attrs["terms_accepted"])
+    return caller
+
+
+def _callback(url: str | None, hosts: list[str]) -> str | None:
+    """A callback URL from the client, only to a host the operator listed (else ignored)."""
+    if not url or not hosts:
+        return None
+    try:
+        return check_callback_url(url, hosts)
+    except InputError:
+        return None
