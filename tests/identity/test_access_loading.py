@@ -142,3 +142,31 @@ def test_shipped_set_loads_with_ids_reasons_and_approval_marks():
     assert policy.policies["support-internal-mail"].approval == "waived"
     assert policy.policies["operations-need-approval"].approval == "required"
     assert policy.policies["ca-terms-of-use"].context_attrs == ("delegated", "terms_accepted")
+
+
+@pytest.mark.parametrize("condition,top,arguments", [
+    ("context.hour > 8 && context.arguments has amount && context.arguments.amount > 1",
+     {"hour", "arguments"}, {"amount"}),
+    ("context has source_ip && context.source_ip.isLoopback()", {"source_ip"}, set()),
+    ("[context.arguments].contains(context.arguments)", {"arguments"}, None),
+    ("[context].contains(context)", None, None),
+])
+def test_cedar_gets_only_the_context_the_policies_read(tmp_path, condition, top, arguments):
+    folder = _folder(tmp_path, f'@id("r")\npermit (principal, action, resource) when {{ {condition} }};')
+    policy = AccessPolicy.load(folder)
+    want_top = None if top is None else frozenset(top)
+    want_args = None if arguments is None else frozenset(arguments)
+    assert policy.loaded.context_reads() == (want_top, want_args)
+    req = AccessRequest(Who("a"), "call_tool", "t", {"amount": 5, "to": "x"}, {"source_ip": "127.0.0.1"})
+    prepared = policy.prepare(req)
+    sent = prepared.request["context"]
+    if top is None:
+        assert sent == prepared.context
+    else:
+        assert set(sent) <= top and set(sent) < set(prepared.context)
+    if arguments is not None and "arguments" in sent:
+        assert set(sent["arguments"]) <= arguments
+    # the validated mode sends everything and decides the same
+    full = AccessPolicy.load(folder, validate_requests=True)
+    assert full.prepare(req).request["context"] == full.prepare(req).context
+    assert full.authorize(req).allowed == policy.authorize(req).allowed

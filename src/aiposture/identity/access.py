@@ -89,24 +89,31 @@ def _denied(reason: str) -> AccessDecision:
 
 class AccessPolicy:
     def __init__(self, loaded: LoadedPolicies, schema: CedarSchema, catalog: Catalog, folder: Path, *,
-                 validate_requests: bool = False) -> None:
+                 validate_requests: bool = False, entity_cache: int = ENTITY_CACHE_SIZE) -> None:
         """`validate_requests` has Cedar check every request against the schema too.
         Off by default: the context and entities are built typed by construction, the
         policies were validated at load, and an error in a forbid denies anyway, so the
         check costs ~35 us a decision without deciding differently (the tests run
-        with it on)."""
+        with it on). `entity_cache`: how many (principal, action, resource) entity
+        sets are kept parsed (0: build them for every request)."""
         self.loaded, self.schema, self.catalog, self.folder = loaded, schema, catalog, folder
         self._request_schema = schema.handle if validate_requests else None
         self._order = {pid: n for n, pid in enumerate(loaded.policies)}  # explanations in file order
+        # Cedar parses the whole context of every request (most of its time), so unless
+        # requests are validated it gets only what some policy reads
+        self._reads = (None, None) if validate_requests else loaded.context_reads()
         self._entities: dict[tuple, tuple[cedarpy.Entities, Any]] = {}
+        self._entity_cache = entity_cache
         self._empty = cedarpy.Entities.from_json_str("[]")
 
     @classmethod
-    def load(cls, path: Path, *, validate_requests: bool = False) -> AccessPolicy:
+    def load(cls, path: Path, *, validate_requests: bool = False,
+             entity_cache: int = ENTITY_CACHE_SIZE) -> AccessPolicy:
         folder = Path(path)
         schema = load_schema(folder if folder.is_dir() else None)
         loaded = load_policies(folder, schema)
-        return cls(loaded, schema, Catalog.load(folder), folder, validate_requests=validate_requests)
+        return cls(loaded, schema, Catalog.load(folder), folder, validate_requests=validate_requests,
+                   entity_cache=entity_cache)
 
     @property
     def policies(self) -> dict[str, PolicyInfo]:
@@ -127,15 +134,26 @@ class AccessPolicy:
             except ValueError as exc:
                 raise InputError(f"the entities do not fit the schema: {str(exc).splitlines()[0]}") from None
             granted = granted_by_registry(req.principal, req.action, req.resource)
-            if len(self._entities) >= ENTITY_CACHE_SIZE:
+            if len(self._entities) >= self._entity_cache:
                 self._entities.clear()
-            cached = self._entities[key] = (handle, (info, granted))
+            cached = (handle, (info, granted))
+            if self._entity_cache:
+                self._entities[key] = cached
         handle, (info, granted) = cached
         context = build_context(req, req.action, now, self.catalog, self.schema.arguments, granted)
         request = {"principal": principal_uid(req.principal), "action": {"type": "Action", "id": req.action},
                    "resource": {"type": "Model" if req.action == "invoke_model" else "Tool", "id": req.resource},
-                   "context": context}
+                   "context": self._pruned(context)}
         return _Prepared(request, handle, context, info)
+
+    def _pruned(self, context: dict) -> dict:
+        top, arguments = self._reads
+        if top is None:
+            return context
+        out = {k: context[k] for k in top if k in context}
+        if arguments is not None and "arguments" in out:
+            out["arguments"] = {k: v for k, v in out["arguments"].items() if k in arguments}
+        return out
 
     def authorize(self, req: AccessRequest) -> AccessDecision:
         try:
@@ -152,7 +170,8 @@ class AccessPolicy:
         ids = sorted(result.diagnostics.reasons, key=lambda i: order.get(i, len(order)))
         tool = prepared.resource if isinstance(prepared.resource, ToolInfo) else None
         risk = ", ".join(tool.risk_titles) if tool and tool.risk else None
-        broken = [p for p in self.policies.values() if p.effect == "forbid" and any(f"`{p.id}`" in e for e in errors)]
+        broken = [p for p in self.policies.values()
+                  if p.effect == "forbid" and any(f"`{p.id}`" in e for e in errors)] if errors else []
         if any("failed to build request" in e for e in errors):
             return _denied(f"bad request: {errors[0]}")
         used = self._context_used(ids + [p.id for p in broken], prepared.context)

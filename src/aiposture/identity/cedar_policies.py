@@ -23,6 +23,7 @@ from aiposture.identity.cedar_schema import CedarSchema
 MAX_POLICY_FILE_BYTES = 1 << 20
 MAX_POLICY_FILES = 500
 APPROVAL_VALUES = ("required", "waived")
+RECORD_ATTRS = ("arguments",)  # context attributes that are records
 _ID = re2.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 
 
@@ -42,25 +43,47 @@ class LoadedPolicies:
     policies: dict[str, PolicyInfo] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
 
+    def context_reads(self) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+        """(top-level context attributes, tool argument names) some policy reads; None: all."""
+        reads = {a for p in self.policies.values() for a in p.context_attrs}
+        if "*" in reads:
+            return None, None
+        top = frozenset(a.partition(".")[0] for a in reads)
+        if "arguments.*" in reads:
+            return top, None
+        return top, frozenset(a.partition(".")[2] for a in reads if a.startswith("arguments."))
+
 
 def _context_attrs(node, found: set[str]) -> None:
-    """Collect `context.X` and `context has X` from a policy's JSON form."""
+    """Collect what a policy reads of the context from its JSON form: `context.X` and
+    `context has X` as "X", `context.X.Y` / `context.X has Y` as "X.Y"; a bare
+    `context` as "*" and a bare `context.X` as "X.*" (the whole record)."""
+    consumed: set[int] = set()
+    contexts, records = [], []
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
+            if item == {"Var": "context"}:
+                contexts.append(item)
             for op in (".", "has"):
                 body = item.get(op)
                 if not isinstance(body, dict) or "attr" not in body:
                     continue
                 left = body.get("left")
+                consumed.add(id(left))
                 if left == {"Var": "context"}:
                     found.add(body["attr"])
+                    if op == "." and body["attr"] in RECORD_ATTRS:
+                        records.append((item, body["attr"]))
                 elif isinstance(left, dict) and left.get(".", {}).get("left") == {"Var": "context"}:
                     found.add(f"{left['.'].get('attr')}.{body['attr']}")
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+    if any(id(c) not in consumed for c in contexts):
+        found.add("*")
+    found.update(f"{attr}.*" for access, attr in records if id(access) not in consumed)
 
 
 def _read(path: Path) -> str:
