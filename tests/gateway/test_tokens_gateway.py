@@ -267,3 +267,27 @@ def test_identity_models_glob_applies_to_api_keys(gateway):
     gw.openai(key).chat.completions.create(**CHAT)
     with pytest.raises(openai.PermissionDeniedError, match="not among the models"):
         gw.openai(key).chat.completions.create(model="gpt-4o", messages=CHAT["messages"])
+
+
+def test_rfc7009_revocation_endpoint(gateway):
+    gw = gateway()
+    _, key = gw.principals.add("bot", "agent")
+    _, other_key = gw.principals.add("other", "agent")
+    token = _cc(gw, "bot", key).json()["access_token"]
+    foreign = _cc(gw, "other", other_key).json()["access_token"]
+
+    def revoke(name, secret, value):
+        return httpx.post(f"{gw.server.url}/oauth/revoke", data={"token": value, "token_type_hint": "access_token"},
+                          auth=(name, secret))
+
+    assert revoke("bot", key, foreign).status_code == 200  # not its own: ignored
+    assert gw.openai(foreign).chat.completions.create(**CHAT)
+    assert revoke("bot", key, "garbage").status_code == 200
+    assert revoke("bot", "aip_0123456789abcdef_" + "x" * 43, token).json()["error"] == "invalid_client"
+    assert revoke("bot", key, token).status_code == 200
+    with pytest.raises(openai.AuthenticationError, match="revoked"):
+        gw.openai(token).chat.completions.create(**CHAT)
+    missing = httpx.post(f"{gw.server.url}/oauth/revoke", data={}, auth=("bot", key))
+    assert missing.json()["error"] == "invalid_request"
+    events = [e["data"] for e in _token_events(gw) if e["data"].get("event") == "token_revoked"]
+    assert [e["jti"] is not None for e in events] == [False, False, True]

@@ -1,6 +1,6 @@
 """The gateway as an OAuth 2.0 authorization server for its own tokens:
 `POST /oauth/token` (RFC 6749 client credentials, RFC 8693 token exchange; form
-encoded, OAuth error JSON), `GET /.well-known/jwks.json` (the public keys that verify
+encoded, OAuth error JSON), `POST /oauth/revoke` (RFC 7009), `GET /.well-known/jwks.json` (the public keys that verify
 its tokens) and `GET /.well-known/oauth-authorization-server` (RFC 8414 metadata).
 
 Every token issued or refused is an audit event with direction "token"; neither
@@ -21,13 +21,14 @@ from starlette.routing import Route
 
 from aiposture.gateway.service import Gateway
 from aiposture.identity.grants import ACCESS_TOKEN_TYPE, CLIENT_CREDENTIALS, TOKEN_EXCHANGE, GrantError, Grants
-from aiposture.identity.tokens import TokenClaims
+from aiposture.identity.tokens import TokenClaims, TokenError
 
 MAX_FORM_BYTES = 32_768
 MAX_FIELD_CHARS = 8_192
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 _FIELDS = ("grant_type", "client_id", "client_secret", "scope", "audience", "resource", "subject_token",
-           "subject_token_type", "actor_token", "actor_token_type", "requested_token_type")
+           "subject_token_type", "actor_token", "actor_token_type", "requested_token_type", "token",
+           "token_type_hint")
 
 
 def oauth_error(error: str, description: str, status: int | None = None) -> Response:
@@ -156,9 +157,43 @@ async def token_endpoint(gw: Gateway, request: Request) -> Response:
     return JSONResponse(body, headers=_NO_STORE)
 
 
+async def revocation_endpoint(gw: Gateway, request: Request) -> Response:
+    """RFC 7009: a client revokes one of its own tokens (a delegated one too). As the RFC
+    asks, an unknown, expired or foreign token is answered 200 and changes nothing."""
+    if gw.grants is None:
+        return oauth_error("unsupported_token_type", "tokens are disabled on this gateway (tokens.enabled)")
+    client_ip = request.client.host if request.client else None
+    try:
+        form = await _read_form(request, gw.config.limits.client_body_timeout_s)
+        client = gw.grants.client(*_client_auth(request, form))
+        if not form.get("token"):
+            raise GrantError("invalid_request", "token is required", client.name)
+    except GrantError as err:
+        return oauth_error(err.error, err.description)
+    revoked = None
+    try:
+        claims = gw.tokens.verify(form["token"])
+    except TokenError:
+        claims = None
+    if claims is not None and claims.client == client.name:
+        gw.tokens.revocations.revoke_token(claims.jti, claims.exp + gw.tokens.leeway_s, f"revoked by {client.name}")
+        revoked = claims.jti
+    try:
+        await _audit(gw, {"principal": client.name, "direction": "token",
+                          "verdict": {"action": "block" if revoked else "allow", "policy": "tokens",
+                                      "reason": "revoked" if revoked else "revoke_ignored"},
+                          "data": {"event": "token_revoked", "jti": revoked, "client_ip": client_ip}})
+    except GrantError as err:
+        return oauth_error(err.error, err.description, 503)
+    return Response(status_code=200, headers=_NO_STORE)
+
+
 def oauth_routes(gw: Gateway) -> list[Route]:
     async def token(request: Request) -> Response:
         return await token_endpoint(gw, request)
+
+    async def revoke(request: Request) -> Response:
+        return await revocation_endpoint(gw, request)
 
     async def jwks(_request: Request) -> Response:
         if gw.tokens is None:
@@ -170,6 +205,7 @@ def oauth_routes(gw: Gateway) -> list[Route]:
         issuer = gw.tokens.issuer if gw.tokens else None
         return JSONResponse({
             "issuer": issuer, "token_endpoint": f"{base}/oauth/token", "jwks_uri": f"{base}/.well-known/jwks.json",
+            "revocation_endpoint": f"{base}/oauth/revoke",
             "grant_types_supported": [CLIENT_CREDENTIALS, TOKEN_EXCHANGE],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": ["model:*", "tool:*"],
@@ -177,6 +213,7 @@ def oauth_routes(gw: Gateway) -> list[Route]:
 
     return [
         Route("/oauth/token", token, methods=["POST"]),
+        Route("/oauth/revoke", revoke, methods=["POST"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
     ]
