@@ -126,3 +126,15 @@ def test_policy_test_against_another_folder_and_the_registry(tmp_path, monkeypat
     assert json.loads(result.output)["policies"] == ["nothing"]
     result = runner.invoke(app, [*args[:2], "--principal", "ghost", *args[4:]])
     assert result.exit_code == 2 and "no principal 'ghost'" in result.output
+
+
+def test_argument_values_that_hold_a_secret_are_masked_in_the_explanation(tmp_path):
+    (tmp_path / "p.cedar").write_text('@id("no-rm")\nforbid (principal, action, resource) when '
+                                      '{ context.arguments has command && context.arguments.command like "*rm -rf*" };')
+    secret = "ghp_R8d2kP0qLm3Nx7Vb1Zc9Yt4Ws6Qa5Ej8Hu2F"
+    for fmt in ("table", "json"):
+        result = runner.invoke(app, ["policy", "test", "--policies", str(tmp_path), "--principal", "a",
+                                     "--action", "call_tool", "--resource", "shell",
+                                     "--arg", f"command=GH={secret} rm -rf /", "-f", fmt])
+        assert result.exit_code == 0 and "no-rm" in result.output
+        assert secret not in result.output and "arguments.command" in result.output

@@ -19,6 +19,7 @@ from aiposture.commands.common import DbOption, run_command, stdout_console
 from aiposture.errors import InputError
 from aiposture.identity.access import AccessDecision, AccessPolicy
 from aiposture.identity.cedar_request import RequestDoc, outcome, parse_request_docs, read_request_file
+from aiposture.identity.secrets_mask import mask_arguments
 
 app = typer.Typer(help="Test and validate Cedar access policies.", no_args_is_help=True)
 
@@ -89,7 +90,8 @@ def _render(doc: RequestDoc, decision: AccessDecision, ok: bool) -> None:
     for reason in decision.reasons:
         typer.echo(f"  - {reason}")
     if decision.context_used:
-        used = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in decision.context_used.items())
+        shown = mask_arguments(decision.context_used)
+        used = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in shown.items())
         typer.echo(f"  context read: {used}")
     if decision.risk:
         typer.echo(f"  tool risk: {decision.risk}")
@@ -149,7 +151,7 @@ def test(
             failed |= not ok or (fail_on_deny and not decision.allowed)
             results.append({"name": doc.name, "action": doc.action, "resource": doc.resource,
                             "principal": doc.principal.name, "outcome": verdict, "expected": doc.expect,
-                            **decision.to_dict()})
+                            **decision.to_dict(), "context_used": mask_arguments(decision.context_used)})
             if fmt == "table":
                 _render(doc, decision, ok)
         if fmt == "json":

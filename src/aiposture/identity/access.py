@@ -68,7 +68,8 @@ class AccessDecision:
     reasons: list[str]
     policies: list[str]
     risk: str | None
-    context_used: dict = field(default_factory=dict)  # context values the deciding policies read
+    # context values the deciding policies read, as the request gave them (mask before logging)
+    context_used: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"allowed": self.allowed, "needs_approval": self.needs_approval, "reasons": self.reasons,
