@@ -99,6 +99,27 @@ def _render(doc: RequestDoc, decision: AccessDecision, ok: bool) -> None:
         typer.echo(f"  expected {doc.expect}, got {verdict}")
 
 
+def _evaluate(policy: AccessPolicy, docs: list[RequestDoc], expect: str | None, fail_on_deny: bool,
+              table: bool) -> tuple[list[dict], bool]:
+    """Decide each request; (results, whether the gate trips)."""
+    failed, results = False, []
+    for doc in docs:
+        if expect and not doc.expect:
+            doc = doc.model_copy(update={"expect": expect})
+        req = doc.to_request()
+        policy.prepare(req)  # bad values are bad input here (exit 2), not a silent deny
+        decision = policy.authorize(req)
+        verdict = outcome(decision.allowed, decision.needs_approval)
+        ok = doc.expect in (None, verdict)
+        failed |= not ok or (fail_on_deny and not decision.allowed)
+        results.append({"name": doc.name, "action": doc.action, "resource": doc.resource,
+                        "principal": doc.principal.name, "outcome": verdict, "expected": doc.expect,
+                        **decision.to_dict(), "context_used": mask_arguments(decision.context_used)})
+        if table:
+            _render(doc, decision, ok)
+    return results, failed
+
+
 @app.command("test")
 def test(
     request: Annotated[Path | None, typer.Option("--request", "-r", help="JSON file: one request or a list.")] = None,
@@ -137,23 +158,8 @@ def test(
             raise InputError(f"--format {fmt!r}: table or json")
         policy = AccessPolicy.load(policies or shipped_policies())
         docs = read_request_file(request) if request else [_flag_request(options)]
-        failed = False
-        results = []
-        for doc in docs:
-            doc = _from_registry(doc, db) if registry else doc
-            if expect and not doc.expect:
-                doc = doc.model_copy(update={"expect": expect})
-            req = doc.to_request()
-            policy.prepare(req)  # bad values are bad input here (exit 2), not a silent deny
-            decision = policy.authorize(req)
-            verdict = outcome(decision.allowed, decision.needs_approval)
-            ok = doc.expect in (None, verdict)
-            failed |= not ok or (fail_on_deny and not decision.allowed)
-            results.append({"name": doc.name, "action": doc.action, "resource": doc.resource,
-                            "principal": doc.principal.name, "outcome": verdict, "expected": doc.expect,
-                            **decision.to_dict(), "context_used": mask_arguments(decision.context_used)})
-            if fmt == "table":
-                _render(doc, decision, ok)
+        docs = [_from_registry(d, db) if registry else d for d in docs]
+        results, failed = _evaluate(policy, docs, expect, fail_on_deny, fmt == "table")
         if fmt == "json":
             typer.echo(json.dumps(results if request else results[0], indent=2, ensure_ascii=False))
         if failed:
