@@ -114,7 +114,7 @@ def test_bad_requests_are_refused(elevations, principal, scopes, minutes, why, m
         elevations.list(status="maybe")
 
 
-def test_racing_sponsors_one_wins(elevations):
+def _race_sponsors(elevations: Elevations) -> list:
     e = elevations.request("ops-bot", ["tool:x"], 5, "why")
     results, barrier = [], threading.Barrier(2)
 
@@ -130,7 +130,25 @@ def test_racing_sponsors_one_wins(elevations):
         t.start()
     for t in threads:
         t.join()
-    assert sum(not isinstance(r, Exception) for r in results) == 1
+    return results
+
+
+def test_racing_sponsors_one_wins(elevations):
+    for _ in range(3):
+        assert sum(not isinstance(r, Exception) for r in _race_sponsors(elevations)) == 1
+
+
+def test_racing_sponsors_one_wins_on_postgresql(pg_schema_url):
+    store = Store.open(pg_schema_url)
+    try:
+        elevations = Elevations(store, Registry(OPS))
+        for _ in range(3):
+            results = _race_sponsors(elevations)
+            assert sum(not isinstance(r, Exception) for r in results) == 1
+            loser = next(r for r in results if isinstance(r, Exception))
+            assert "already" in str(loser)
+    finally:
+        store.close()
 
 
 def test_every_step_is_audited(store, clock, tmp_path):
