@@ -43,3 +43,19 @@ def test_postgres_chain_verify_and_tamper(pg_trail, make_records):
         conn.execute(text("DELETE FROM audit_events WHERE seq = 77"))
     issue = pg_trail.verify().issues[0]
     assert (issue["seq"], issue["kind"]) == (77, "deleted")
+
+
+def test_postgres_parallel_ranges_match_one_pass(pg_trail, make_records):
+    from sqlalchemy import text
+
+    from aiposture.audit.verify import verify_chain
+
+    pg_trail.append(make_records(120))
+    assert verify_chain(pg_trail.db, pg_trail.signer, chunk=9, workers=3, parallel_from=0).ok
+    with pg_trail.db.store.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE seq = 41"))
+        conn.execute(text("UPDATE audit_events SET body = body || ' ' WHERE seq = 81"))
+    single = verify_chain(pg_trail.db, pg_trail.signer, workers=1)
+    parallel = verify_chain(pg_trail.db, pg_trail.signer, chunk=9, workers=3, parallel_from=0)
+    assert [(i["seq"], i["kind"]) for i in parallel.issues] == [(41, "deleted"), (81, "modified")]
+    assert parallel.issues == single.issues and parallel.events == single.events == 119

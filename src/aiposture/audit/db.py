@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from aiposture.store.database import Store
 
 _PG_LOCK_KEY = 0x41495053  # "AIPS": one advisory lock for the audit chain
+_MMAP_BYTES = 0x7FFF0000  # SQLite's default ceiling for memory-mapped reads
 
 
 def _sqlite_audit_connect(dbapi_conn, _record) -> None:
@@ -134,30 +135,63 @@ class AuditDB:
     def seals(self, kind: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                text(
-                    "SELECT kind, seq, hash, time, key_id, signature FROM audit_seals WHERE kind = :k "
-                    "ORDER BY seq"
-                ),
+                text("SELECT kind, seq, hash, time, key_id, signature FROM audit_seals WHERE kind = :k ORDER BY seq"),
                 {"k": kind},
             ).mappings()
             return [dict(r) for r in rows]
 
-    def stream(self, after_seq: int, chunk: int = 20000) -> Iterator[list[tuple]]:
-        """Yield chunks of (seq, hash_prev, hash, body) in seq order after `after_seq`,
-        through the raw driver cursor (server-side on PostgreSQL) to bound memory."""
+    def reader(self) -> EventReader:
+        return EventReader(self.engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL with its password, for verification workers to connect."""
+        return self.engine.url.render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        if self.engine is not self.store.engine:
+            self.engine.dispose()
+
+
+class EventReader:
+    """Reads the chain for `verify` through raw driver cursors, hashes and bodies as
+    bytes: SQLite hands a TEXT column's bytes over as they are stored when cast to BLOB
+    (and PostgreSQL with `convert_to`), so no row is decoded to str and encoded again
+    to be hashed (0.4 µs of the ~2.8 µs a row cost)."""
+
+    def __init__(self, engine: Engine, owned: bool = False) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._owned = owned
+        if self.dialect == "postgresql":
+            self._mark = "%s"
+            as_bytes = "convert_to({}, 'UTF8')".format
+        else:
+            self._mark = "?"
+            as_bytes = "CAST({} AS BLOB)".format
+        self._links = f"seq, {as_bytes('hash_prev')}, {as_bytes('hash')}"
+        self._cols = f"{self._links}, {as_bytes('body')}"
+
+    @classmethod
+    def from_url(cls, url: str) -> EventReader:
+        return cls(create_engine(url), owned=True)
+
+    def stream(self, after: int, upto: int | None = None, chunk: int = 20000) -> Iterator[list[tuple]]:
+        """Chunks of (seq, hash_prev, hash, body) in seq order for after < seq <= upto
+        (no upper bound when `upto` is None), server-side on PostgreSQL to bound memory."""
+        where, params = self._range(after, upto)
         raw = self.engine.raw_connection()
         try:
             if self.dialect == "postgresql":
                 cursor = raw.cursor(name="aiposture_audit_verify")
                 cursor.itersize = chunk
-                mark = "%s"
             else:
                 cursor = raw.cursor()
-                mark = "?"
-            cursor.execute(
-                f"SELECT seq, hash_prev, hash, body FROM audit_events WHERE seq > {mark} ORDER BY seq",
-                (after_seq,),
-            )
+                cursor.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")  # pages without a read() each: -0.1 µs a row
+            cursor.execute(f"SELECT {self._cols} FROM audit_events WHERE {where} ORDER BY seq", params)
             while True:
                 rows = cursor.fetchmany(chunk)
                 if not rows:
@@ -169,16 +203,47 @@ class AuditDB:
         finally:
             raw.close()
 
+    def rows(self, after: int, upto: int) -> list[tuple]:
+        return [row for chunk in self.stream(after, upto) for row in chunk]
+
+    def last_before(self, seq: int, floor: int) -> tuple | None:
+        """(seq, hash_prev, hash) of the last event with floor < seq' <= seq, or None."""
+        mark = self._mark
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(
+                f"SELECT {self._links} FROM audit_events WHERE seq <= {mark} AND seq > {mark} "
+                "ORDER BY seq DESC LIMIT 1",
+                (seq, floor),
+            )
+            row = cursor.fetchone()
+            cursor.close()
+            return tuple(row) if row else None
+        finally:
+            raw.close()
+
+    def max_seq(self) -> int | None:
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("SELECT MAX(seq) FROM audit_events")
+            value = cursor.fetchone()[0]
+            cursor.close()
+            return value
+        finally:
+            raw.close()
+
     def find_hash(self, digest: str) -> int | None:
         """The seq of the event whose hash is `digest` (slow path of verify only)."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                text("SELECT seq FROM audit_events WHERE hash = :h LIMIT 1"), {"h": digest}
-            ).scalar()
+            return conn.execute(text("SELECT seq FROM audit_events WHERE hash = :h LIMIT 1"), {"h": digest}).scalar()
+
+    def _range(self, after: int, upto: int | None) -> tuple[str, tuple]:
+        if upto is None:
+            return f"seq > {self._mark}", (after,)
+        return f"seq > {self._mark} AND seq <= {self._mark}", (after, upto)
 
     def close(self) -> None:
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)
-            self._lock_fd = None
-        if self.engine is not self.store.engine:
+        if self._owned:
             self.engine.dispose()

@@ -39,8 +39,9 @@ class AuditTrail:
         """Append synchronously in one batch (tools, tests, benchmarks)."""
         return append_batch(self.db, self.signer, records, self.settings)
 
-    def verify(self, chunk: int = 20000) -> VerifyReport:
-        return verify_chain(self.db, self.signer, chunk)
+    def verify(self, chunk: int = 20000, workers: int | None = None) -> VerifyReport:
+        """`workers` processes for a long chain (default: one per usable core)."""
+        return verify_chain(self.db, self.signer, chunk, workers)
 
     def purge(self, days: float) -> dict:
         return purge_older_than(self.db, self.signer, days)
