@@ -30,6 +30,9 @@ def test_json_names_the_policy_and_the_context_it_read():
     out = json.loads(result.output)
     assert out["outcome"] == "deny" and out["policies"] == ["operations-corporate-network"]
     assert out["context_used"] == {"source_ip": "8.8.8.8"}
+    checked = {c["id"]: c["context"] for c in out["not_forbidden_by"]}
+    assert checked["operations-business-hours"] == {"hour": 10, "weekday": 3}
+    assert "operations-corporate-network" not in checked
 
 
 @pytest.mark.parametrize("extra,code", [

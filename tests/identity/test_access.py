@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from access_fixtures import BUSINESS, SHIPPED, Who
 
+from aiposture.errors import InputError
 from aiposture.identity.access import AccessPolicy, AccessRequest
 
 INVOICE = Who("invoice-agent", app="finance", tools=["search_kb"])
@@ -184,3 +185,18 @@ def test_a_forbid_that_cannot_be_evaluated_denies(tmp_path):
     assert policy.authorize(AccessRequest(INVOICE, "call_tool", "t", {})).allowed
     # a permit that errors permits nothing (the other permit still does)
     assert policy.authorize(AccessRequest(INVOICE, "invoke_model", "m", {"count": 2**62})).policies == ["all"]
+
+
+def test_explain_lists_the_forbids_that_were_checked_and_did_not_fire(policy):
+    req = AccessRequest(OPS, "call_tool", "deploy_service", {}, BUSINESS)
+    decision, checked = policy.explain(req)
+    assert decision.allowed and decision.needs_approval
+    ids = [c["id"] for c in checked]
+    assert ids == ["ca-terms-of-use", "ca-user-risk-high", "inactive-principal", "operations-business-hours",
+                   "operations-corporate-network"]  # not the model forbids, not finance-limit
+    assert checked[3]["context"] == {"hour": 10, "weekday": 3}
+    denied, checked = policy.explain(AccessRequest(BOB, "invoke_model", "gpt-4o", {}, {"user_risk": "high"}))
+    assert denied.policies == ["ca-terms-of-use", "ca-user-risk-high"]
+    assert "ca-user-risk-high" not in [c["id"] for c in checked]
+    with pytest.raises(InputError):
+        policy.explain(AccessRequest(BOB, "invoke_model", "gpt-4o", {}, {"user_risk": "extreme"}))

@@ -81,7 +81,11 @@ def _from_registry(doc: RequestDoc, db: str | None) -> RequestDoc:
     return doc.model_copy(update={"principal": found})
 
 
-def _render(doc: RequestDoc, decision: AccessDecision, ok: bool) -> None:
+def _values(values: dict) -> str:
+    return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in values.items())
+
+
+def _render(doc: RequestDoc, decision: AccessDecision, ok: bool, checked: list[dict]) -> None:
     verdict = outcome(decision.allowed, decision.needs_approval)
     label = {"allow": "[green]ALLOW[/]", "deny": "[red]DENY[/]", "approval": "[yellow]ALLOW after approval[/]"}
     title = f" {doc.name}" if doc.name else ""
@@ -90,9 +94,10 @@ def _render(doc: RequestDoc, decision: AccessDecision, ok: bool) -> None:
     for reason in decision.reasons:
         typer.echo(f"  - {reason}")
     if decision.context_used:
-        shown = mask_arguments(decision.context_used)
-        used = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in shown.items())
-        typer.echo(f"  context read: {used}")
+        typer.echo(f"  context read: {_values(mask_arguments(decision.context_used))}")
+    for item in checked:
+        read = f" ({_values(item['context'])})" if item["context"] else ""
+        typer.echo(f"  not forbidden by {item['id']}{read}")
     if decision.risk:
         typer.echo(f"  tool risk: {decision.risk}")
     if not ok:
@@ -106,17 +111,18 @@ def _evaluate(policy: AccessPolicy, docs: list[RequestDoc], expect: str | None, 
     for doc in docs:
         if expect and not doc.expect:
             doc = doc.model_copy(update={"expect": expect})
-        req = doc.to_request()
-        policy.prepare(req)  # bad values are bad input here (exit 2), not a silent deny
-        decision = policy.authorize(req)
+        # bad values raise here: bad input (exit 2), not a silent deny
+        decision, checked = policy.explain(doc.to_request())
+        checked = [{**c, "context": mask_arguments(c["context"])} for c in checked]
         verdict = outcome(decision.allowed, decision.needs_approval)
         ok = doc.expect in (None, verdict)
         failed |= not ok or (fail_on_deny and not decision.allowed)
         results.append({"name": doc.name, "action": doc.action, "resource": doc.resource,
                         "principal": doc.principal.name, "outcome": verdict, "expected": doc.expect,
-                        **decision.to_dict(), "context_used": mask_arguments(decision.context_used)})
+                        **decision.to_dict(), "context_used": mask_arguments(decision.context_used),
+                        "not_forbidden_by": checked})
         if table:
-            _render(doc, decision, ok)
+            _render(doc, decision, ok, checked)
     return results, failed
 
 

@@ -165,6 +165,20 @@ class AccessPolicy:
                                        self._request_schema)
         return self._decide(req, prepared, result)
 
+    def explain(self, req: AccessRequest) -> tuple[AccessDecision, list[dict]]:
+        """The decision, and the forbid policies the request was checked against that did
+        not decide it, each with the context values it read (for `aiposture policy test`;
+        one more Cedar call, so not on the gateway's path). Raises InputError on bad input."""
+        prepared = self.prepare(req)
+        decision = self.authorize(req)
+        scoped = cedarpy.is_authorized(prepared.request, self.loaded.forbid_scopes, prepared.entities)
+        checked = []
+        for pid in sorted(scoped.diagnostics.reasons, key=lambda i: self._order.get(i, len(self._order))):
+            if pid not in decision.policies:
+                checked.append({"id": pid, "reason": self.policies[pid].reason,
+                                "context": self._context_used([pid], prepared.context)})
+        return decision, checked
+
     def _decide(self, req: AccessRequest, prepared: _Prepared, result: cedarpy.AuthzResult) -> AccessDecision:
         errors = result.diagnostics.errors
         order = self._order

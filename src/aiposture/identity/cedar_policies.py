@@ -42,6 +42,9 @@ class LoadedPolicies:
     policy_set: cedarpy.PolicySet
     policies: dict[str, PolicyInfo] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    # every forbid's scope (principal, action, resource) as an unconditional permit under
+    # the same id: which forbids a request was checked against, for explanations
+    forbid_scopes: cedarpy.PolicySet | None = None
 
     def context_reads(self) -> tuple[frozenset[str] | None, frozenset[str] | None]:
         """(top-level context attributes, tool argument names) some policy reads; None: all."""
@@ -158,4 +161,8 @@ def load_policies(folder: Path, schema: CedarSchema) -> LoadedPolicies:
             infos[info.id] = info
             static[info.id] = est
     doc = {"staticPolicies": static, "templates": {}, "templateLinks": []}
-    return LoadedPolicies(policy_set=cedarpy.PolicySet.from_json_str(json.dumps(doc)), policies=infos, files=files)
+    scopes = {pid: {**est, "effect": "permit", "conditions": []} for pid, est in static.items()
+              if est["effect"] == "forbid"}
+    scope_doc = {"staticPolicies": scopes, "templates": {}, "templateLinks": []}
+    return LoadedPolicies(policy_set=cedarpy.PolicySet.from_json_str(json.dumps(doc)), policies=infos, files=files,
+                          forbid_scopes=cedarpy.PolicySet.from_json_str(json.dumps(scope_doc)))
