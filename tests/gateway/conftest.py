@@ -152,3 +152,17 @@ def gateway(tmp_path, upstream, monkeypatch):
     yield make
     for h in harnesses:
         h.__exit__(None, None, None)
+
+
+@pytest.fixture
+def serve():
+    """Start any ASGI app on 127.0.0.1 for the test: `serve(app).url`."""
+    servers = []
+
+    def start(app):
+        servers.append(ServerThread(app).__enter__())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)

@@ -23,6 +23,10 @@ permit (principal, action == Action::"call_tool", resource) when { context.in_sc
 @reason("nobody wipes disks through an agent")
 forbid (principal, action == Action::"call_tool", resource == Tool::"wipe_disk");
 
+@id("no-space-deletes")
+@reason("knowledge spaces are deleted by people, not agents")
+forbid (principal, action == Action::"call_tool", resource == Tool::"kb/delete_space");
+
 @id("terms")
 @reason("the user has not accepted the AI terms of use")
 forbid (principal, action, resource) when { context.delegated && !context.terms_accepted };
@@ -41,8 +45,8 @@ models:
 tools:
   - {match: "search_kb", groups: [knowledge], risk: []}
   - {match: "send_email", groups: [messaging]}
+  - {match: "kb/publish_page", groups: [knowledge], risk: [sends-data-outside]}
   - {match: "kb/*", groups: [knowledge], risk: []}
-  - {match: "kb/publish_page", groups: [knowledge]}
 """
 
 AGENT_TOOLS = ["search_kb", "send_email", "wipe_disk", "kb/*"]

@@ -22,6 +22,7 @@ from aiposture.gateway.auth import build_tokens
 from aiposture.gateway.config import GatewayConfig, Policy, PolicyHolder
 from aiposture.gateway.errors import GatewayError
 from aiposture.gateway.limits import Limiter, LocalLimiter, RedisLimiter
+from aiposture.gateway.mcp import McpProxy
 from aiposture.gateway.metrics import GatewayMetrics
 from aiposture.gateway.oauth import oauth_routes
 from aiposture.gateway.retention import start_retention
@@ -123,10 +124,15 @@ def _routes(gw: Gateway) -> list[Route]:
 
 
 def _tool_routes(gw: Gateway) -> tuple[list[Route], list]:
-    """The approvals API (with an access policy); and what to close at shutdown."""
+    """The approvals API (with an access policy) and the MCP servers behind the gateway;
+    and what to close at shutdown."""
     routes, closers = [], []
     if gw.tools is not None:
-        routes += ApprovalsApi(gw, gw.tools.approvals).routes()
+        routes += ApprovalsApi(gw, gw.tools).routes()
+    if gw.config.mcp:
+        proxy = McpProxy(gw, gw.config.mcp)
+        routes += proxy.routes()
+        closers.append(proxy.aclose)
     return routes, closers
 
 

@@ -24,6 +24,7 @@ from starlette.routing import Route
 from aiposture.errors import InputError
 from aiposture.gateway.errors import GatewayError
 from aiposture.gateway.service import Gateway
+from aiposture.gateway.tools import ToolGate, committed
 from aiposture.identity.approvals import Approval, Approvals
 from aiposture.identity.principals import Principal
 
@@ -52,9 +53,10 @@ def _error(status: int, message: str, code: str) -> Response:
 
 
 class ApprovalsApi:
-    def __init__(self, gw: Gateway, approvals: Approvals) -> None:
+    def __init__(self, gw: Gateway, gate: ToolGate) -> None:
         self.gw = gw
-        self.approvals = approvals
+        self.gate = gate
+        self.approvals: Approvals = gate.approvals
 
     def routes(self) -> list[Route]:
         return [
@@ -97,11 +99,15 @@ class ApprovalsApi:
         problem = approver_problem(who, self.gw.principals.get(approval.principal), approval)
         if problem is not None:
             self._audit(who, approval, "block", f"not an approver: {problem}")
+            await committed(self.gate.drain(), self.gw.config.audit.durable)
             return _error(403, problem, "not_an_approver")
         try:  # Approvals audits the decision and a refused one
             decided = self.approvals.decide(approval.id, who.name, approve, note)
         except InputError as err:
+            await committed(self.gate.drain(), self.gw.config.audit.durable)
             return _error(409, str(err), "approval_not_pending")
+        if not await committed(self.gate.drain(), self.gw.config.audit.durable):
+            return _error(503, "audit trail unavailable; the decision is recorded but not audited", "audit")
         return JSONResponse(_public(decided))
 
     async def _note(self, request: Request) -> str:
@@ -116,7 +122,7 @@ class ApprovalsApi:
         return note[:MAX_NOTE]
 
     def _audit(self, who: Principal, approval: Approval, action: str, reason: str) -> None:
-        self.gw.audit.writer.submit(
+        self.gate.submit(
             {
                 "principal": who.name,
                 "end_user": approval.end_user,

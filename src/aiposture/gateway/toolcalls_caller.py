@@ -55,6 +55,7 @@ class Caller:
     model: str | None = None
     approvals: list[str] = field(default_factory=list)  # from APPROVAL_HEADER
     used: set[str] = field(default_factory=set)
+    audits: list = field(default_factory=list)  # futures of this request's decision events
 
     def context(self) -> dict:
         ctx: dict[str, Any] = {

@@ -95,10 +95,13 @@ def check_name(name: Any) -> str:
     return name
 
 
-def parse_arguments(raw: Any, too_large: bool = False) -> dict:
-    """Arguments as an object, bounded in size; ArgumentError with the reason otherwise."""
+def parse_arguments(raw: Any, too_large: bool = False, json_text: bool = True) -> dict:
+    """Arguments as an object, bounded in size; ArgumentError with the reason otherwise.
+    `json_text`: a string holds JSON (OpenAI); MCP sends the object itself."""
     if too_large:
         raise ArgumentError(f"tool arguments exceed {MAX_ARGUMENT_BYTES} bytes")
+    if isinstance(raw, str) and not json_text:
+        raise ArgumentError("tool arguments must be a JSON object, not str")
     if raw is None or raw == "":
         return {}
     if isinstance(raw, dict):

@@ -12,6 +12,7 @@ The request context the policy sees is built by `toolcalls_caller`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,7 @@ class ToolGate:
         self.audit = audit
         self.timeout_s = timeout_s
         self.callback_hosts = list(callback_hosts or [])
+        self._futures: list = []
 
     # --- who and in which context ----------------------------------------------
     def caller(self, principal: Principal, **request: Any) -> Caller:
@@ -96,7 +98,7 @@ class ToolGate:
         `approval_id` names an approved one for exactly this call, which is used up."""
         try:
             name = check_name(call.name)
-            arguments = parse_arguments(call.arguments, call.too_large)
+            arguments = parse_arguments(call.arguments, call.too_large, json_text=call.source != "mcp")
         except ArgumentError as err:
             outcome = CallOutcome(call, "denied", [str(err)], ["aiposture/tool-call-format"])
             self._record(caller, outcome, str(call.name)[:128], {})
@@ -242,7 +244,7 @@ class ToolGate:
             "client_ip": caller.client_ip,
             **(extra or {}),
         }
-        self.audit.writer.submit(
+        self.submit(
             {
                 "principal": caller.principal.name,
                 "end_user": caller.end_user,
@@ -253,6 +255,31 @@ class ToolGate:
                 "data": data,
             }
         )
+        caller.audits += self.drain()
+
+    def submit(self, record: dict) -> Any:
+        """Audit a record; its future waits in `drain()` for the request to collect. The
+        event loop runs one request's synchronous decisions at a time, so the list only
+        ever holds the current request's events."""
+        future = self.audit.writer.submit(record)
+        self._futures.append(future)
+        return future
+
+    def drain(self) -> list:
+        futures, self._futures = self._futures, []
+        return futures
+
+
+async def committed(futures: list, durable: bool) -> bool:
+    """Wait for these audit events to be committed when the trail is durable; False
+    when one could not be written."""
+    ok = True
+    for future in futures if durable else ():
+        try:
+            await asyncio.wrap_future(future)
+        except Exception:  # noqa: BLE001 - any store failure
+            ok = False
+    return ok
 
 
 class DeferredNotifier:
@@ -283,13 +310,9 @@ def tool_gate(config: Any, principals: Principals, audit: AuditTrail, store: Any
         raise InputError(f"access policies in {config.access} do not load: {holder.error}")
     settings = config.approvals
     notifier = WebhookNotifier(settings.webhook_url, settings.webhook_secret(), callback_hosts=settings.callback_hosts)
-    submit = audit.writer.submit
-    return ToolGate(
-        holder,
-        Approvals(store, DeferredNotifier(notifier), audit=submit),
-        Elevations(store, principals, audit=submit),
-        principals,
-        audit,
-        timeout_s=settings.timeout_s,
-        callback_hosts=settings.callback_hosts,
+    gate = ToolGate(
+        holder, None, None, principals, audit, timeout_s=settings.timeout_s, callback_hosts=settings.callback_hosts
     )
+    gate.approvals = Approvals(store, DeferredNotifier(notifier), audit=gate.submit)
+    gate.elevations = Elevations(store, principals, audit=gate.submit)
+    return gate
