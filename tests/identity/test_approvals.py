@@ -234,3 +234,19 @@ def test_callback_hosts_restrict_where_decisions_are_posted(store):
     notifier = WebhookNotifier(None, "s", callback_hosts=["hooks.contoso.com"])
     with pytest.raises(InputError, match="not an allowed callback host"):
         _request(Approvals(store, notifier), callback_url="http://169.254.169.254/latest")
+
+
+def test_list_filters_by_status_in_time_and_is_bounded(store):
+    clock = Clock()
+    approvals = Approvals(store, clock=clock)
+    old = _request(approvals, timeout_s=60)
+    clock.now += timedelta(seconds=120)
+    fresh = _request(approvals, timeout_s=60)
+    decided = _request(approvals, timeout_s=60)
+    approvals.decide(decided.id, "carol", False)
+    assert [a.id for a in approvals.list("pending")] == [fresh.id]
+    assert [a.id for a in approvals.list("expired")] == [old.id]
+    assert [a.id for a in approvals.list("denied")] == [decided.id]
+    assert len(approvals.list()) == 3 and len(approvals.list(limit=1)) == 1
+    with pytest.raises(InputError, match="unknown approval status"):
+        approvals.list("maybe")

@@ -64,6 +64,8 @@ def test_a_sponsor_approves_and_the_grant_ends_by_itself(elevations, clock):
     clock.now += timedelta(seconds=1)
     assert elevations.active_scopes("ops-bot") == []
     assert elevations.get(e.id).status == "ended"
+    assert [x.id for x in elevations.list(status="ended")] == [e.id]
+    assert elevations.list(status="approved") == [] and elevations.list(status="pending") == []
     assert elevations.active_scopes("someone-else") == []
 
 

@@ -122,14 +122,20 @@ class Approvals:
             row = s.get(ApprovalRow, str(approval_id)[:32])
             return _to_model(row, self.clock()) if row else None
 
-    def list(self, status=None) -> list[Approval]:
+    def list(self, status=None, limit: int = 500) -> list[Approval]:
+        """Newest first, at most `limit`; "pending" and "expired" are told apart by time."""
         if status is not None and status not in STATUSES:
             raise InputError(f"unknown approval status {status!r}: one of {', '.join(STATUSES)}")
         now = self.clock()
+        query = select(ApprovalRow).order_by(ApprovalRow.created.desc()).limit(max(1, int(limit)))
+        if status == "pending":
+            query = query.where(ApprovalRow.status == "pending", ApprovalRow.expires > now)
+        elif status == "expired":
+            query = query.where(ApprovalRow.status == "pending", ApprovalRow.expires <= now)
+        elif status is not None:
+            query = query.where(ApprovalRow.status == status)
         with guarded_session(self.store, "approvals") as s:
-            rows = s.execute(select(ApprovalRow).order_by(ApprovalRow.created.desc())).scalars()
-            out = [_to_model(r, now) for r in rows]
-        return [a for a in out if status is None or a.status == status]
+            return [_to_model(r, now) for r in s.execute(query).scalars()]
 
     def decide(self, approval_id, approver, approve: bool, note="") -> Approval:
         approver = check_name(approver, "approver")

@@ -114,16 +114,25 @@ class Elevations:
             row = s.get(ElevationRow, str(elevation_id)[:32])
             return _to_model(row, self.clock()) if row else None
 
-    def list(self, principal: str | None = None, status: str | None = None) -> list[Elevation]:
+    def list(self, principal: str | None = None, status: str | None = None, limit: int = 500) -> list[Elevation]:
+        """Newest first, at most `limit`; "expired" (never answered) and "ended" are told by time."""
         if status is not None and status not in STATUSES:
             raise InputError(f"unknown elevation status {status!r}: one of {', '.join(STATUSES)}")
         now = self.clock()
-        query = select(ElevationRow).order_by(ElevationRow.created.desc())
+        query = select(ElevationRow).order_by(ElevationRow.created.desc()).limit(max(1, int(limit)))
         if principal:
             query = query.where(ElevationRow.principal == principal)
+        row = ElevationRow
+        query = {
+            None: query,
+            "pending": query.where(row.status == "pending", row.expires > now),
+            "expired": query.where(row.status == "pending", row.expires <= now),
+            "approved": query.where(row.status == "approved", row.ends > now),
+            "ended": query.where(row.status == "approved", row.ends <= now),
+            "denied": query.where(row.status == "denied"),
+        }[status]
         with guarded_session(self.store, "elevations") as s:
-            out = [_to_model(r, now) for r in s.execute(query).scalars()]
-        return [e for e in out if status is None or e.status == status]
+            return [_to_model(r, now) for r in s.execute(query).scalars()]
 
     def approve(self, elevation_id, sponsor) -> Elevation:
         return self._decide(elevation_id, sponsor, True, "")
