@@ -65,13 +65,14 @@ def _print(approval: Approval, fmt: str) -> None:
 @app.command("list")
 def list_(
     status: Annotated[str | None, typer.Option("--status", help="pending, approved, denied, expired, used.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 500,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """List approval requests, newest first."""
 
     def body() -> None:
-        rows = _approvals(db).list(status)
+        rows = _approvals(db).list(status, limit)
         if fmt == "json":
             typer.echo(json.dumps([a.model_dump(mode="json") for a in rows], indent=2, ensure_ascii=False))
             return

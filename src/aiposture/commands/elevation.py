@@ -54,13 +54,14 @@ def request(
 def list_(
     principal: Annotated[str | None, typer.Option("--principal", help="Only this principal.")] = None,
     status: Annotated[str | None, typer.Option("--status", help="pending, approved, denied, expired, ended.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many, newest first.")] = 500,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
     """List elevation requests, newest first."""
 
     def body() -> None:
-        rows = _elevations(db).list(principal, status)
+        rows = _elevations(db).list(principal, status, limit)
         if fmt == "json":
             typer.echo(json.dumps([e.model_dump(mode="json") for e in rows], indent=2))
             return
