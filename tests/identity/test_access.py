@@ -138,6 +138,8 @@ def test_bad_request_values_deny_with_a_reason(policy, args, ctx, message):
     (INVOICE, "call_tool", "", "empty"),
     (INVOICE, "call_tool", "t" * 300, "longer than 256"),
     (Who("robot", kind="robot"), "call_tool", "search_kb", "unknown principal kind"),
+    (Who(""), "call_tool", "search_kb", "no usable name"),
+    (object(), "call_tool", "search_kb", "unknown principal kind"),
 ])
 def test_bad_requests_are_denied_not_raised(policy, who, action, resource, message):
     decision = policy.authorize(AccessRequest(who, action, resource))

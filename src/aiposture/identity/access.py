@@ -123,6 +123,7 @@ class AccessPolicy:
     def prepare(self, req: AccessRequest) -> _Prepared:
         """Entities and context for a request; raises InputError when it does not fit."""
         check_resource(req.action, req.resource)
+        uid = principal_uid(req.principal)
         now = parse_time((req.context or {}).get("time") if isinstance(req.context, dict) else None)
         status = principal_status(req.principal, now)
         key = (principal_key(req.principal, status), req.action, req.resource)
@@ -142,7 +143,7 @@ class AccessPolicy:
                 self._entities[key] = cached
         handle, (info, granted) = cached
         context = build_context(req, req.action, now, self.catalog, self.schema.arguments, granted)
-        request = {"principal": principal_uid(req.principal), "action": {"type": "Action", "id": req.action},
+        request = {"principal": uid, "action": {"type": "Action", "id": req.action},
                    "resource": {"type": "Model" if req.action == "invoke_model" else "Tool", "id": req.resource},
                    "context": self._pruned(context)}
         return _Prepared(request, handle, context, info)

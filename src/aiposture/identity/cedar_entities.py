@@ -59,7 +59,10 @@ def principal_uid(principal: Any) -> dict:
     kind = ENTITY_TYPES.get(getattr(principal, "kind", None))
     if kind is None:
         raise InputError(f"unknown principal kind {getattr(principal, 'kind', None)!r}: user, app or agent")
-    return {"type": kind, "id": principal.name}
+    name = getattr(principal, "name", None)
+    if not isinstance(name, str) or not name or len(name) > MAX_RESOURCE_CHARS:
+        raise InputError("the principal has no usable name")
+    return {"type": kind, "id": name}
 
 
 def principal_entity(principal: Any, status: str) -> dict:
