@@ -291,3 +291,17 @@ def test_rfc7009_revocation_endpoint(gateway):
     assert missing.json()["error"] == "invalid_request"
     events = [e["data"] for e in _token_events(gw) if e["data"].get("event") == "token_revoked"]
     assert [e["jti"] is not None for e in events] == [False, False, True]
+
+
+def test_token_for_an_mcp_server_audience(gateway):
+    gw = gateway(config={"mcp": [{"name": "tickets", "url": "http://127.0.0.1:9/mcp", "audience": "mcp:tickets"}]})
+    _, key = gw.principals.add("bot", "agent", tools=["tickets/*"])
+    resp = _cc(gw, "bot", key, resource="mcp:tickets")
+    assert resp.status_code == 200, resp.text
+    token = resp.json()["access_token"]
+    tokens = gw.app.state.gateway.tokens
+    assert tokens.verify(token, audience="mcp:tickets").aud == "mcp:tickets"
+    refused = httpx.post(f"{gw.server.url}/v1/chat/completions", json=CHAT,
+                         headers={"authorization": f"Bearer {token}"})
+    assert refused.status_code == 401 and "(wrong_audience)" in refused.json()["error"]["message"]
+    assert _cc(gw, "bot", key, audience="mcp:other").json()["error"] == "invalid_target"

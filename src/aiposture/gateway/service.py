@@ -183,7 +183,8 @@ class Gateway:
         self.tracer: Any | None = None
         self.tools: Any | None = None  # gateway.tools.ToolGate when an access policy is configured
         self.tokens = tokens
-        self.grants = Grants(principals, tokens) if tokens is not None else None
+        mcp_audiences = [server.audience for server in config.mcp]
+        self.grants = Grants(principals, tokens, audiences=mcp_audiences) if tokens is not None else None
         self.identity = Identifier(principals, tokens, audit)
 
     # --- who -----------------------------------------------------------------

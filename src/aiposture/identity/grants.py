@@ -44,10 +44,13 @@ class Grants:
         principals: Principals,
         tokens: Tokens,
         extra_scopes: Callable[[str], list[str]] | None = None,
+        audiences: list[str] | None = None,
     ) -> None:
         self.principals = principals
         self.tokens = tokens
         self.extra_scopes = extra_scopes  # e.g. just-in-time elevations, by principal name
+        # audiences a token may be requested for: the gateway's own, and e.g. MCP servers behind it
+        self.audiences = {tokens.audience, *(audiences or [])}
 
     def held_scopes(self, principal: Principal) -> list[str]:
         held = scopes_of(principal.models, principal.tools)
@@ -68,13 +71,13 @@ class Grants:
         return principal
 
     def _issue(self, principal: Principal, held: list[str], scope: str | None, audience: str | None, **kw):
-        if audience is not None and audience != self.tokens.audience:
-            raise GrantError("invalid_target", "audience/resource is not this gateway's audience", principal.name)
+        if audience is not None and audience not in self.audiences:
+            raise GrantError("invalid_target", "audience/resource is not served by this gateway", principal.name)
         try:
             granted = narrow(held, parse_scope(scope))
         except ScopeError as exc:
             raise GrantError("invalid_scope", str(exc), principal.name) from None
-        return self.tokens.issue(principal.name, scope=granted, **kw)
+        return self.tokens.issue(principal.name, scope=granted, audience=audience, **kw)
 
     def client_credentials(
         self, client_id: str | None, client_secret: str | None, scope: str | None = None,
