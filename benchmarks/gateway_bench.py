@@ -2,7 +2,8 @@
 gateway (full default guard on every prompt and answer, durable audit, principal key
 check) and through the LiteLLM proxy (its defaults), in one run.
 
-    .venv/bin/python benchmarks/gateway_bench.py [--duration 15] [--connections 100] [--workers 2]
+    .venv/bin/python benchmarks/gateway_bench.py [--duration 15] [--connections 1 10 100] [--workers 2]
+    .venv/bin/python benchmarks/gateway_bench.py --clients   # upstream client alone: httpx vs the pool
 
 Needs `wrk` (apt-get install wrk) and, for the LiteLLM column, LiteLLM in its own venv:
     python -m venv benchmarks/.venv-litellm
@@ -11,13 +12,17 @@ Needs `wrk` (apt-get install wrk) and, for the LiteLLM column, LiteLLM in its ow
 The fake upstream is a raw ASGI app on uvicorn (httptools, uvloop) that answers at
 once, non-streaming or as SSE. Each request carries a 1 KB business prompt made
 unique by a counter (so the guard's verdict cache never hits). The table reports
-requests/s and latency percentiles from wrk, and the latency each proxy adds to the
-direct path at the same concurrency.
+requests/s and latency percentiles from wrk, the latency each proxy adds to the
+direct path at the same concurrency, and the CPU time each target's processes spent
+per request (from /proc; on a shared machine it varies far less than wall-clock
+latency). `--clients` measures the upstream HTTP client alone, httpx against the
+gateway's pool, in one process against the same fake upstream.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -149,6 +154,21 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its descendants, from /proc."""
+    total = 0.0
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                total += sum(tree_cpu(int(child)) for child in handle.read().split())
+    except (OSError, IndexError, ValueError):
+        pass
+    return total
 
 
 LUA = """
@@ -291,16 +311,69 @@ def setup_litellm(work: Path, upstream_port: int) -> tuple[subprocess.Popen, int
     return proc, port
 
 
+async def _client_cell(kind: str, url: str, body: bytes, concurrency: int, total: int) -> tuple[float, float]:
+    """(requests/s, CPU µs per request in this process) for one client at one concurrency."""
+    headers = {"content-type": "application/json", "authorization": "Bearer sk-none"}
+    if kind == "httpx":
+        client = httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=200))
+
+        async def one() -> None:
+            resp = await client.post(url, content=body, headers=headers)
+            assert resp.status_code == 200 and json.loads(resp.content)["choices"]
+
+        close = client.aclose
+    else:
+        from aiposture.gateway.upstream_http import UpstreamPool
+
+        pool = UpstreamPool(200, 5.0, 120.0)
+
+        async def one() -> None:
+            resp = await pool.request("POST", url, headers, body)
+            assert resp.status == 200 and json.loads(await resp.read())["choices"]
+
+        close = pool.aclose
+    for _ in range(50):
+        await one()
+    per = total // concurrency
+
+    async def worker() -> None:
+        for _ in range(per):
+            await one()
+
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    await close()
+    return per * concurrency / wall, cpu / (per * concurrency) * 1e6
+
+
+def client_table(up_port: int, total: int = 4000) -> None:
+    import uvloop
+
+    sys.path.insert(0, str(ROOT / "src"))
+    url = f"http://127.0.0.1:{up_port}/v1/chat/completions"
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": PROMPT}]}).encode()
+    print(f"upstream client alone, {total} POSTs of 1 KB per cell; load avg {os.getloadavg()[0]:.1f}")
+    print("| client | in flight | requests/s | CPU µs/request |")
+    print("| --- | ---: | ---: | ---: |")
+    for concurrency in (1, 20, 100):
+        for kind in ("httpx", "aiposture pool"):
+            rps, cpu_us = uvloop.run(_client_cell(kind, url, body, concurrency, total))
+            label = f"httpx {httpx.__version__}" if kind == "httpx" else kind
+            print(f"| {label} | {concurrency} | {rps:,.0f} | {cpu_us:,.0f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=15)
     ap.add_argument("--connections", type=int, nargs="+", default=[1, 100])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--skip-litellm", action="store_true")
+    ap.add_argument("--clients", action="store_true", help="only the upstream client table (httpx vs the pool)")
     ap.add_argument("--async-audit", action="store_true",
                     help="also a gateway that does not wait for the audit commit (audit.durable: false)")
     args = ap.parse_args()
-    if not shutil.which("wrk"):
+    if not args.clients and not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="aiposture-gw-bench-"))
     up_port = free_port()
@@ -325,30 +398,34 @@ def main() -> None:
     procs = [upstream]
     try:
         wait_ready(f"http://127.0.0.1:{up_port}/", upstream)
+        if args.clients:
+            client_table(up_port)
+            return
         gw, gw_port, key = setup_gateway(work, up_port, args.workers)
         procs.append(gw)
         targets = [
-            ("direct", f"http://127.0.0.1:{up_port}", "sk-none"),
-            ("aiposture", f"http://127.0.0.1:{gw_port}", key),
+            ("direct", f"http://127.0.0.1:{up_port}", "sk-none", upstream),
+            ("aiposture", f"http://127.0.0.1:{gw_port}", key, gw),
         ]
         if args.async_audit:
             gw2, gw2_port, key2 = setup_gateway(work, up_port, args.workers, durable=False,
                                                 name="gateway-async")
             procs.append(gw2)
-            targets.append(("aiposture, audit not awaited", f"http://127.0.0.1:{gw2_port}", key2))
+            targets.append(("aiposture, audit not awaited", f"http://127.0.0.1:{gw2_port}", key2, gw2))
         lite = None if args.skip_litellm else setup_litellm(work, up_port)
         if lite:
             procs.append(lite[0])
-            targets.append(("litellm", f"http://127.0.0.1:{lite[1]}", "sk-none"))
-        for warm_base, _, warm_key in [(t[1], None, t[2]) for t in targets]:
+            targets.append(("litellm", f"http://127.0.0.1:{lite[1]}", "sk-none", lite[0]))
+        for _, warm_base, warm_key, _ in targets:
             run_wrk(warm_base, "/v1/chat/completions", warm_key, False, 10, 3, work)
         rows = []
         for stream in (False, True):
             for conns in args.connections:
-                results = {
-                    name: run_wrk(base, "/v1/chat/completions", k, stream, conns, args.duration, work)
-                    for name, base, k in targets
-                }
+                results = {}
+                for name, base, k, proc in targets:
+                    before = tree_cpu(proc.pid)
+                    results[name] = run_wrk(base, "/v1/chat/completions", k, stream, conns, args.duration, work)
+                    results[name]["cpu_ms"] = (tree_cpu(proc.pid) - before) * 1000 / max(1, results[name]["requests"])
                 rows.append((stream, conns, results))
         print_table(rows, args)
     finally:
@@ -365,8 +442,8 @@ def print_table(rows, args) -> None:
         f"load avg at end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print("| mode | clients | target | requests/s | p50 ms | p99 ms | added p50 ms | added p99 ms "
-          "| non-2xx/errors |")
-    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+          "| CPU ms/request | non-2xx/errors |")
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for stream, conns, results in rows:
         direct = results["direct"]
         for name, r in results.items():
@@ -378,7 +455,7 @@ def print_table(rows, args) -> None:
             errs = f"{r['non2xx']}" + (f" / {r['errors']}" if r["errors"] else "")
             print(
                 f"| {'stream' if stream else 'json'} | {conns} | {name} | {r['rps']:,.0f} | {r['p50']:.2f} | "
-                f"{r['p99']:.2f} | {added} | {errs} |"
+                f"{r['p99']:.2f} | {added} | {r['cpu_ms']:.2f} | {errs} |"
             )
 
 
