@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 from mcp_server import McpServer
-from toolfakes import AGENT_TOOLS, write_policies
+from toolfakes import AGENT_TOOLS, call, chat_answer, write_policies
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def mcp(gateway, serve, tmp_path):
         }
     )
     gw.mcp = server
-    gw.principals.add("helpdesk-agent", "agent", tools=AGENT_TOOLS, owner="alice")
+    gw.agent_key = gw.principals.add("helpdesk-agent", "agent", tools=AGENT_TOOLS, owner="alice")[1]
     gw.alice = gw.principals.add("alice", "user")[1]
     gw.tokens = gw.app.state.gateway.tokens
     gw.token = gw.tokens.issue("helpdesk-agent", audience="mcp-kb", ttl_s=600)[0]
@@ -145,6 +145,23 @@ def test_approval_bound_to_tool_and_arguments(mcp):
     assert mcp.mcp.calls("publish_page") == []
 
 
+def test_approval_for_another_tool_refused(mcp):
+    arguments = {"page": "Q3 results"}
+    approval = _rpc(mcp, "tools/call", {"name": "publish_page", "arguments": arguments}).json()
+    approval_id = approval["error"]["data"]["aiposture"]["approval"]["id"]
+    httpx.post(f"{mcp.server.url}/v1/approvals/{approval_id}/approve", headers={"authorization": f"Bearer {mcp.alice}"})
+    mcp.upstream.fake.replies.append({"json": chat_answer(call(1, "send_email", arguments))})
+    answer = httpx.post(
+        f"{mcp.server.url}/v1/chat/completions",
+        headers={"authorization": f"Bearer {mcp.agent_key}", "x-aiposture-approval": approval_id},
+        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "publish"}]},
+    ).json()
+    (entry,) = answer["aiposture"]["tool_calls"]
+    assert entry["status"] == "pending" and any("is for tool 'kb/publish_page'" in r for r in entry["reasons"])
+    refused = [e for e in mcp.events() if e["direction"] == "approval" and e["data"].get("event") == "use refused"]
+    assert refused and refused[-1]["data"]["approval"] == approval_id
+
+
 def test_event_stream_answer_passes_through(mcp):
     with httpx.stream(
         "POST",
@@ -162,7 +179,7 @@ def test_event_stream_answer_passes_through(mcp):
     [
         (b"{not json", -32700),
         (b'{"id": 1, "method": "tools/list"}', -32600),
-        (b'[{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]', -32700),
+        (b'[{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]', -32600),  # batches left MCP in 2025-06
     ],
 )
 def test_malformed_jsonrpc_refused(mcp, content, code):

@@ -146,8 +146,9 @@ class McpProxy:
         principal, claims = who
         try:
             body = await self.gw.read_json(request)
-        except GatewayError as err:
-            return _rpc_error(None, -32700 if err.status == 400 else -32600, err.message, status=err.status)
+        except GatewayError as err:  # not JSON: parse error; JSON but no object (a batch): invalid request
+            code = -32700 if err.status == 400 and "not valid JSON" in err.message else -32600
+            return _rpc_error(None, code, err.message, status=err.status)
         rpc_id = body.get("id")
         if body.get("jsonrpc") != "2.0" or not isinstance(body.get("method"), str):
             return _rpc_error(rpc_id, -32600, "not a JSON-RPC 2.0 request (one object with 'jsonrpc' and 'method')")
