@@ -194,3 +194,20 @@ def test_malformed_jsonrpc_refused(mcp, content, code):
 def test_unknown_server_and_get_method(mcp):
     assert httpx.post(f"{mcp.server.url}/mcp/nope", json={}).status_code == 404
     assert httpx.get(f"{mcp.server.url}/mcp/kb").status_code == 405
+
+
+def test_initialize_and_notifications_pass_through(mcp):
+    init = _rpc(mcp, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t"}})
+    assert init.json()["result"]["serverInfo"] == {"name": "kb"} and init.headers["mcp-session-id"] == "sess-1"
+    note = httpx.post(
+        f"{mcp.server.url}/mcp/kb",
+        json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+        headers={
+            "authorization": f"Bearer {mcp.token}",
+            "mcp-session-id": "sess-1",
+            "mcp-protocol-version": "2025-06-18",
+        },
+    )
+    assert note.status_code == 202 and note.content == b""
+    forwarded = mcp.mcp.headers[-1]
+    assert forwarded["mcp-session-id"] == "sess-1" and forwarded["mcp-protocol-version"] == "2025-06-18"
