@@ -46,9 +46,31 @@ def test_no_token_gets_401_pointing_at_resource_metadata(mcp):
     metadata_url = f"{mcp.server.url}/.well-known/oauth-protected-resource/mcp/kb"
     assert challenge == f'Bearer resource_metadata="{metadata_url}"'
     meta = httpx.get(metadata_url).json()
-    assert meta["resource"] == f"{mcp.server.url}/mcp/kb" and meta["authorization_servers"] == ["aiposture"]
+    assert meta["resource"] == f"{mcp.server.url}/mcp/kb" and meta["authorization_servers"] == [mcp.server.url]
     assert meta["bearer_methods_supported"] == ["header"]
     assert mcp.mcp.requests == []
+
+
+def test_client_discovers_the_token_endpoint_and_gets_a_token_for_the_server(mcp):
+    """The MCP authorization flow end to end: 401 -> resource metadata -> authorization
+    server metadata -> client credentials for the server's audience -> the call works."""
+    key = mcp.principals.add("kb-client", "agent", tools=["kb/*"], owner="alice")[1]
+    challenge = _rpc(mcp, "tools/list", token=False).headers["www-authenticate"]
+    meta = httpx.get(challenge.split('resource_metadata="')[1].rstrip('"')).json()
+    server = httpx.get(f"{meta['authorization_servers'][0]}/.well-known/oauth-authorization-server").json()
+    grant = httpx.post(
+        server["token_endpoint"],
+        data={"grant_type": "client_credentials", "client_id": "kb-client", "client_secret": key, "resource": "mcp-kb"},
+    )
+    assert grant.status_code == 200, grant.text
+    token = grant.json()["access_token"]
+    assert [t["name"] for t in _rpc(mcp, "tools/list", token=token).json()["result"]["tools"]][0] == "search_pages"
+    models = httpx.post(  # a token for the MCP server is no token for the model routes
+        f"{mcp.server.url}/v1/chat/completions",
+        headers={"authorization": f"Bearer {token}"},
+        json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+    )
+    assert models.status_code == 401
 
 
 def _bad_tokens(gw):

@@ -78,10 +78,14 @@ class McpProxy:
         if server is None:
             return JSONResponse({"error": "unknown MCP server"}, status_code=404)
         tokens = self.gw.tokens
+        # clients fetch <server>/.well-known/oauth-authorization-server: the issuer when it
+        # is a URL (set tokens.issuer to the gateway's public URL), else this gateway
+        issuer = tokens.issuer if tokens is not None else ""
+        servers = [issuer if issuer.startswith(("https://", "http://")) else self._base(request)] if tokens else []
         return JSONResponse(
             {
                 "resource": f"{self._base(request)}/mcp/{server.name}",
-                "authorization_servers": [tokens.issuer] if tokens is not None else [],
+                "authorization_servers": servers,
                 "bearer_methods_supported": ["header"],
                 "resource_name": f"{server.name} (MCP server behind aiposture)",
                 "aiposture_audience": server.audience,
