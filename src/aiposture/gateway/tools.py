@@ -13,8 +13,6 @@ The request context the policy sees is built by `toolcalls_caller`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,15 +23,18 @@ from aiposture.gateway.toolcalls_caller import Caller, make_caller
 from aiposture.gateway.toolcalls_outcome import ArgumentError, CallOutcome, ProposedCall, check_name, parse_arguments
 from aiposture.gateway.toolcalls_text import find_calls, neutralise
 from aiposture.identity.access import AccessDecision, AccessPolicyHolder, AccessRequest
-from aiposture.identity.approvals import Approvals
+from aiposture.identity.approvals import Approvals, arguments_hash
 from aiposture.identity.elevation import Elevations
 from aiposture.identity.notify import WebhookNotifier
 from aiposture.identity.principals import Principal, Principals
 
 
-def _arguments_digest(arguments: dict) -> str:
-    text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _arguments_digest(arguments: dict) -> str | None:
+    """The approvals' hash of the arguments, so an audited call and its approval match."""
+    try:
+        return arguments_hash(arguments)
+    except InputError:
+        return None
 
 
 class ToolGate:
