@@ -127,6 +127,8 @@ def test_expired_approval_cannot_be_decided_nor_used(held):
     assert _api(held, "agent", "GET", held.approval_id).json()["status"] == "expired"
     resp = _api(held, "alice", "POST", f"{held.approval_id}/approve")
     assert resp.status_code == 409 and "expired" in resp.json()["error"]["message"]
+    refused = _approval_events(held, "decision refused")
+    assert refused and "expired" in refused[-1]["data"]["refused"] and refused[-1]["data"]["approver"] == "alice"
     retried = _ask(held, "agent", MAIL, approval=held.approval_id)
     assert "tool_calls" not in retried["choices"][0]["message"]
     assert any("expired" in r for r in retried["aiposture"]["tool_calls"][0]["reasons"])
@@ -145,3 +147,8 @@ def test_approval_bound_to_principal_and_arguments(held, who, arguments, reason)
     assert "tool_calls" not in retried["choices"][0]["message"]
     assert any(reason in r for r in retried["aiposture"]["tool_calls"][0]["reasons"])
     assert _api(held, "agent", "GET", held.approval_id).json()["status"] == "approved"  # still usable by its owner
+    assert reason in _approval_events(held, "use refused")[-1]["data"]["refused"]
+
+
+def _approval_events(gw, event):
+    return [e for e in gw.events() if e["direction"] == "approval" and e["data"].get("event") == event]
