@@ -11,11 +11,12 @@ import time
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from aiposture.discover.models.approval import ApprovedModels
 from aiposture.errors import InputError
+from aiposture.yamlfile import read_mapping as _read_yaml
+from aiposture.yamlfile import validate as _validate
 
 SENSITIVITY = ("public", "internal", "confidential", "restricted")
 Sensitivity = Literal["public", "internal", "confidential", "restricted"]
@@ -206,27 +207,6 @@ class Policy(_Strict):
         if app.max_sensitivity_external:
             return app.max_sensitivity_external
         return self.boundaries.get(app.audience) if app.audience else None
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path} is not valid YAML: {exc.__class__.__name__}") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"{path} must hold a mapping")
-    return data
-
-
-def _validate(model: type[BaseModel], data: dict, path: Path | str):
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"{path}: {where}: {first['msg']}") from None
 
 
 class PolicyHolder:

@@ -8,10 +8,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from aiposture.errors import InputError
+from aiposture.yamlfile import read_mapping, validate
 
 _MAX_BYTES = 65_536
 
@@ -46,19 +46,4 @@ def load_blueprint(ref: str) -> Blueprint:
         if not path.is_file():
             names = ", ".join(p.stem for p in sorted(_shipped().glob("*.yaml")))
             raise InputError(f"no blueprint {ref!r}: a YAML file or one of {names}")
-    try:
-        if path.stat().st_size > _MAX_BYTES:
-            raise InputError(f"blueprint {path} is larger than {_MAX_BYTES} bytes")
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read blueprint {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"blueprint {path} is not valid YAML: {exc.__class__.__name__}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"blueprint {path} must hold a mapping")
-    try:
-        return Blueprint.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "blueprint"
-        raise InputError(f"blueprint {path}: {where}: {first['msg']}") from None
+    return validate(Blueprint, read_mapping(path, f"blueprint {path}", _MAX_BYTES), f"blueprint {path}")
