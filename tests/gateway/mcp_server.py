@@ -1,6 +1,7 @@
 """A small MCP-like server for the tests: JSON-RPC 2.0 over streamable HTTP (Starlette),
 with a knowledge-base tool set. It records every request and the headers it got, and
-answers `tools/call` of `stream_report` as an event stream."""
+answers `tools/call` of `stream_report` (and `tools/list` with cursor "as-events") as an
+event stream."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ class McpServer:
         method, params = body["method"], body.get("params") or {}
         if method == "initialize":
             result = {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "kb"}}
+        elif method == "tools/list" and params.get("cursor") == "as-events":  # as SDK servers answer by default
+            answer = {"jsonrpc": "2.0", "id": body["id"], "result": {"tools": TOOLS}}
+            return StreamingResponse(_events(answer), media_type="text/event-stream", headers=session)
         elif method == "tools/list":
             result = {"tools": TOOLS}
         elif method == "tools/call" and params.get("name") == "stream_report":

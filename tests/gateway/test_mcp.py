@@ -3,6 +3,7 @@ RFC 9728 metadata, tools/call decided by the same Cedar policies, approvals used
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -109,6 +110,15 @@ def test_tools_list_shows_only_callable_tools_and_session_passes(mcp):
     names = [t["name"] for t in resp.json()["result"]["tools"]]
     assert names == ["search_pages", "publish_page", "stream_report"]  # delete_space is forbidden
     assert resp.headers["mcp-session-id"] == "sess-1"
+
+
+def test_tools_list_answered_as_event_stream_is_filtered_too(mcp):
+    resp = _rpc(mcp, "tools/list", {"cursor": "as-events"})
+    assert resp.headers["content-type"].startswith("text/event-stream")
+    events = [e for e in resp.text.split("\n\n") if e.strip()]
+    assert "notifications/progress" in events[0]
+    answer = json.loads(events[1].split("data: ", 1)[1])
+    assert [t["name"] for t in answer["result"]["tools"]] == ["search_pages", "publish_page", "stream_report"]
 
 
 def test_allowed_call_forwarded_without_the_clients_token(mcp):
@@ -233,3 +243,11 @@ def test_initialize_and_notifications_pass_through(mcp):
     assert note.status_code == 202 and note.content == b""
     forwarded = mcp.mcp.headers[-1]
     assert forwarded["mcp-session-id"] == "sess-1" and forwarded["mcp-protocol-version"] == "2025-06-18"
+
+
+def test_oversized_answer_is_refused_not_buffered(mcp, monkeypatch):
+    import aiposture.gateway.mcp as proxy
+
+    monkeypatch.setattr(proxy, "MAX_ANSWER_BYTES", 100)
+    resp = _rpc(mcp, "tools/list")
+    assert resp.status_code == 502 and "larger than 100 bytes" in resp.json()["error"]["message"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Any
 
 import httpx
@@ -35,6 +36,7 @@ from aiposture.gateway.tools import Caller, committed
 from aiposture.identity.tokens import TokenError, mask_token
 
 APPROVAL_META = "aiposture/approval"
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # an MCP answer the gateway reads whole (JSON, or tools/list)
 DENIED, PENDING = -32001, -32002
 _FORWARD_HEADERS = ("accept", "mcp-session-id", "mcp-protocol-version", "last-event-id")
 _BACK_HEADERS = ("mcp-session-id", "mcp-protocol-version")
@@ -215,18 +217,17 @@ class McpProxy:
             )
         back = {k: resp.headers[k] for k in _BACK_HEADERS if k in resp.headers}
         ctype = resp.headers.get("content-type", "application/json")
-        if ctype.startswith("text/event-stream"):
+        events = ctype.startswith("text/event-stream")
+        if events and lister is None:
             return StreamingResponse(_relay(resp), status_code=resp.status_code, media_type=ctype, headers=back)
         try:
-            content = await resp.aread()
-        except httpx.HTTPError as exc:
-            return _rpc_error(
-                body.get("id"), -32603, f"MCP server {server.name!r} broke ({type(exc).__name__})", status=502
-            )
-        finally:
-            await resp.aclose()
+            content = await _read_bounded(resp, MAX_ANSWER_BYTES)
+        except (httpx.HTTPError, ValueError) as exc:
+            why = str(exc) if isinstance(exc, ValueError) else type(exc).__name__
+            return _rpc_error(body.get("id"), -32603, f"MCP server {server.name!r} broke ({why})", status=502)
         if lister is not None and resp.status_code == 200:
-            content = self._filter_list(lister, server, content)
+            rewrite = partial(self._filter_list, lister, server)
+            content = _rewrite_events(content, rewrite) if events else rewrite(content)
         return Response(content, status_code=resp.status_code, media_type=ctype.split(";")[0], headers=back)
 
     def _filter_list(self, caller: Caller, server: McpServer, content: bytes) -> bytes:
@@ -244,6 +245,35 @@ class McpProxy:
             return content
         result["tools"] = kept
         return json.dumps(answer).encode()
+
+
+async def _read_bounded(resp: httpx.Response, limit: int) -> bytes:
+    chunks, size = [], 0
+    try:
+        async for chunk in resp.aiter_raw():
+            size += len(chunk)
+            if size > limit:
+                raise ValueError(f"answer larger than {limit} bytes")
+            chunks.append(chunk)
+    finally:
+        await resp.aclose()
+    return b"".join(chunks)
+
+
+def _rewrite_events(content: bytes, rewrite) -> bytes:
+    """Apply `rewrite` to the data of each server-sent event (a tools/list answer that
+    came as an event stream)."""
+    out = []
+    for block in content.replace(b"\r\n", b"\n").split(b"\n\n"):
+        if not block.strip():
+            continue
+        lines = block.split(b"\n")
+        data = b"\n".join(line[5:].lstrip() for line in lines if line.startswith(b"data:"))
+        new = rewrite(data) if data else data
+        if new is not data:
+            lines = [line for line in lines if not line.startswith(b"data:")] + [b"data: " + new]
+        out.append(b"\n".join(lines))
+    return b"\n\n".join(out) + b"\n\n"
 
 
 async def _relay(resp: httpx.Response):
