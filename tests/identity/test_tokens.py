@@ -203,3 +203,21 @@ def test_lifetime_bounds_and_mask(tokens):
     token, _ = tokens.issue("a", ttl_s=60)
     masked = mask_token(token)
     assert token.split(".")[1] not in masked and token.split(".")[2] not in masked
+
+
+def test_workers_starting_together_share_one_first_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        rings = list(pool.map(lambda _: KeyRing.open(tmp_path / "race"), range(8)))
+    assert len({r.active.kid for r in rings}) == 1
+    assert len(list((tmp_path / "race").glob("*.key.json"))) == 1
+    assert not (tmp_path / "race" / ".create.lock").exists()
+
+
+def test_stale_create_lock_is_taken_over(tmp_path):
+    folder = tmp_path / "stale"
+    folder.mkdir()
+    (folder / ".create.lock").write_text("")
+    ring = KeyRing.open(folder, create_wait_s=0.2)  # nobody makes a key: take over the lock
+    assert len(ring.keys()) == 1 and not (folder / ".create.lock").exists()

@@ -105,15 +105,40 @@ class KeyRing:
         self._forced = 0.0
 
     @classmethod
-    def open(cls, directory: Path, *, create: bool = True, interval: float = 1.0) -> KeyRing:
+    def open(cls, directory: Path, *, create: bool = True, interval: float = 1.0, create_wait_s: float = 10.0
+             ) -> KeyRing:
         ring = cls(directory, interval)
         if create:
             ring.directory.mkdir(parents=True, exist_ok=True)
             os.chmod(ring.directory, 0o700)
         ring._load()
         if create and not ring._keys:
-            ring._add(_new_key(time.time()))
+            ring._create_first(create_wait_s)
         return ring
+
+    def _create_first(self, wait_s: float) -> None:
+        """The first key, made by one process only: workers starting together on an
+        empty folder take a lock file; the others wait for its key."""
+        lock = self.directory / ".create.lock"
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                self._load()
+                if self._keys:
+                    return
+                time.sleep(0.05)
+            lock.unlink(missing_ok=True)  # a creator that died: take over
+            self._create_first(0.0)
+            return
+        try:
+            self._load()
+            if not self._keys:
+                self._add(_new_key(time.time()))
+        finally:
+            os.close(fd)
+            lock.unlink(missing_ok=True)
 
     # --- reading ---------------------------------------------------------------
     def _load(self) -> None:
