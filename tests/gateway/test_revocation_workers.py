@@ -110,3 +110,14 @@ def test_rotation_by_cli_reaches_running_workers(two_workers):
     assert _chat(remote, new).status_code == 200 and _chat(remote, old).status_code == 200
     kids = {k["kid"] for k in httpx.get(f"{remote}/.well-known/jwks.json").json()["keys"]}
     assert new_kid in kids and len(kids) == 2
+
+
+def test_revocation_endpoint_on_one_worker_reaches_the_other(two_workers):
+    _, store, local, remote, _ = two_workers
+    _, key = Principals(store).add("agent-3", "agent")
+    token = _token(remote, "agent-3", key)
+    assert _chat(local, token).status_code == 200
+    resp = httpx.post(f"{remote}/oauth/revoke", data={"token": token}, auth=("agent-3", key))
+    assert resp.status_code == 200
+    refused = _chat(local, token)
+    assert refused.status_code == 401 and "(revoked)" in refused.json()["error"]["message"]
