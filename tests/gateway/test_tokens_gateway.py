@@ -305,3 +305,24 @@ def test_token_for_an_mcp_server_audience(gateway):
                          headers={"authorization": f"Bearer {token}"})
     assert refused.status_code == 401 and "(wrong_audience)" in refused.json()["error"]["message"]
     assert _cc(gw, "bot", key, audience="mcp:other").json()["error"] == "invalid_target"
+
+
+def test_guessing_secrets_is_slowed_down(gateway):
+    gw = gateway(config={"tokens": {"max_failures_per_minute": 3}})
+    _, key = gw.principals.add("bot", "agent")
+    wrong = "aip_0123456789abcdef_" + "x" * 43
+    for _ in range(4):
+        assert _cc(gw, "bot", wrong).json()["error"] == "invalid_client"
+    blocked = _cc(gw, "bot", key)  # even the right secret, from this address, for now
+    assert blocked.status_code == 429 and blocked.json()["error"] == "slow_down"
+    assert int(blocked.headers["retry-after"]) >= 1
+    assert httpx.post(f"{gw.server.url}/oauth/revoke", data={"token": "x"}, auth=("bot", key)).status_code == 429
+    assert _token_events(gw)[-1]["data"]["error"] == "slow_down"
+
+
+def test_scope_mistakes_do_not_count_as_guesses(gateway):
+    gw = gateway(config={"tokens": {"max_failures_per_minute": 2}})
+    _, key = gw.principals.add("bot", "agent", models=["gpt-4o-mini"])
+    for _ in range(4):
+        assert _cc(gw, "bot", key, scope="model:gpt-4o").json()["error"] == "invalid_scope"
+    assert _cc(gw, "bot", key).status_code == 200

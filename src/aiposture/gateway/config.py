@@ -75,6 +75,9 @@ class TokenSettings(_Strict):
     max_ttl_s: int = Field(default=3600, ge=1, le=86_400)
     leeway_s: int = Field(default=30, ge=0, le=300)
     keys_dir: Path | None = None
+    # failed client authentications (wrong secret, forged subject token) per client IP and
+    # minute before /oauth/token answers 429 slow_down; shared through redis_url when set
+    max_failures_per_minute: int | None = Field(default=30, ge=1)
 
 
 class ApprovalSettings(_Strict):

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import binascii
 import json
+import math
 from urllib.parse import parse_qsl, unquote
 
 from starlette.requests import Request
@@ -25,6 +26,7 @@ from aiposture.identity.tokens import TokenClaims, TokenError
 
 MAX_FORM_BYTES = 32_768
 MAX_FIELD_CHARS = 8_192
+_GUESSES = ("invalid_client", "invalid_grant")  # failures that count towards slow_down
 _NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
 _FIELDS = ("grant_type", "client_id", "client_secret", "scope", "audience", "resource", "subject_token",
            "subject_token_type", "actor_token", "actor_token_type", "requested_token_type", "token",
@@ -133,17 +135,50 @@ def _refused(err: GrantError, form: dict[str, str], client_ip: str | None) -> di
     }
 
 
+async def _throttle(gw: Gateway, client_ip: str | None, failed: str | None = None) -> float | None:
+    """Failed authentications per client IP: with `failed` (an OAuth error) count one when
+    it is a guess; without, the seconds to wait when the address is over its limit."""
+    limit = gw.config.tokens.max_failures_per_minute
+    if not limit or client_ip is None or failed not in (None, *_GUESSES):
+        return None
+    key = f"oauth-fail:{client_ip}"
+    try:
+        if failed is not None:
+            await gw.limiter.charge(key, limit, 1)
+            return None
+        allowed, wait = await gw.limiter.take(key, limit, 0)
+    except Exception:  # noqa: BLE001 - a limiter outage must not lock every client out
+        return None
+    return None if allowed else max(1.0, wait)
+
+
+async def _slow_down(gw: Gateway, client_ip: str | None, wait: float) -> Response:
+    seconds = math.ceil(wait)
+    err = GrantError("slow_down", f"too many failed authentications from this address; retry in {seconds} s")
+    try:
+        await _audit(gw, _refused(err, {}, client_ip))
+    except GrantError:
+        pass
+    response = oauth_error(err.error, err.description, 429)
+    response.headers["retry-after"] = str(seconds)
+    return response
+
+
 async def token_endpoint(gw: Gateway, request: Request) -> Response:
     if gw.grants is None:
         return oauth_error("unsupported_grant_type", "tokens are disabled on this gateway (tokens.enabled)")
     client_ip = request.client.host if request.client else None
     form: dict[str, str] = {}
+    wait = await _throttle(gw, client_ip)
+    if wait is not None:
+        return await _slow_down(gw, client_ip, wait)
     try:
         form = await _read_form(request, gw.config.limits.client_body_timeout_s)
         token, claims = _grant(gw.grants, request, form)
         grant = form["grant_type"]
         await _audit(gw, _issued(claims, grant, client_ip))
     except GrantError as err:
+        await _throttle(gw, client_ip, err.error)
         try:
             await _audit(gw, _refused(err, form, client_ip))
         except GrantError:
@@ -163,12 +198,16 @@ async def revocation_endpoint(gw: Gateway, request: Request) -> Response:
     if gw.grants is None:
         return oauth_error("unsupported_token_type", "tokens are disabled on this gateway (tokens.enabled)")
     client_ip = request.client.host if request.client else None
+    wait = await _throttle(gw, client_ip)
+    if wait is not None:
+        return await _slow_down(gw, client_ip, wait)
     try:
         form = await _read_form(request, gw.config.limits.client_body_timeout_s)
         client = gw.grants.client(*_client_auth(request, form))
         if not form.get("token"):
             raise GrantError("invalid_request", "token is required", client.name)
     except GrantError as err:
+        await _throttle(gw, client_ip, err.error)
         return oauth_error(err.error, err.description)
     revoked = None
     try:
