@@ -53,3 +53,26 @@ def test_upgrade_keeps_existing_principals(tmp_path):
         assert [e.event for e in principals.history("legacy-bot")] == ["rotated"]
     finally:
         store.close()
+
+
+def test_downgrade_back_to_audit_keeps_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'down.db'}"
+    store = Store.open(url)
+    _, key = Principals(store).add("bot", "agent", owner="alice", tools=["x"])
+    store.close()
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(resources.files("aiposture.store") / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "identity_0002@audit_0001")
+    with engine.connect() as conn:
+        cols = {r[1] for r in conn.execute(text("PRAGMA table_info(principals)"))}
+        rows = conn.execute(text("SELECT name, key_hash FROM principals")).all()
+        tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+    engine.dispose()
+    assert "owner" not in cols and rows == [("bot", hash_key(key))]
+    assert "token_revocations" not in tables and "principal_events" not in tables
+    again = Store.open(url)  # and up again
+    assert Principals(again).authenticate(key).name == "bot"
+    again.close()
