@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from govern_estates import asset, finding, scan
+from identity_cases import IDENTITY_CASES
 
 from aiposture.govern.checks.engine import evaluate_check
 from aiposture.govern.checks.loader import load_checks
@@ -249,6 +250,7 @@ CASES = [
     ),
     ("approval_configured", {}, {"assets": [AGENT_HARMLESS]}, Status.NOT_ASSESSED, "no privileged"),
 ]
+CASES += [(kind, params, ctx, Status(status), why) for kind, params, ctx, status, why in IDENTITY_CASES]
 
 
 @pytest.mark.parametrize(("kind", "params", "ctx_kwargs", "status", "why"), CASES)

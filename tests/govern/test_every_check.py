@@ -7,15 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from govern_estates import asset, finding, scan
+from identity_cases import ids, who
 
 from aiposture.govern.checks.engine import evaluate_check
 from aiposture.govern.checks.loader import load_checks
 from aiposture.govern.checks.model import Status
 from aiposture.govern.evidence import (
+    AccessEvidence,
+    ApprovalStats,
     ApprovedModels,
     AuditEvidence,
     Evidence,
     GatewayEvidence,
+    IdentityEvidence,
     PostureContext,
     RedteamEvidence,
 )
@@ -29,6 +33,12 @@ def gw(**raw) -> GatewayEvidence:
     apps = raw.pop("apps", frozenset())
     retention = raw.pop("retention_days", None)
     return GatewayEvidence(source="policy.yaml", raw={**base, **raw}, apps=apps, retention_days=retention)
+
+
+AGENT = asset("agent", "bot_agent", "bot/crew.yaml", 1, tools=["search_kb"], identity="bot-agent")
+ACCESS = AccessEvidence(folder="access", policies=12, waivers=1)
+GW_ACCESS = {"access": "access/", "approvals": {"timeout_s": 900}}
+MCP = {"mcp": [{"name": "kb", "url": "http://kb:9000/mcp", "audience": "https://gw/mcp/kb"}]}
 
 
 def rt(passed: bool) -> RedteamEvidence:
@@ -92,6 +102,41 @@ CASES = {
     "AIP-POSTURE-015": (
         ([asset("agent", "a", "bot/a.py", tools=["search"])], [], {}),
         ([asset("agent", "a", "bot/a.py")], [], {}),
+    ),
+    "AIP-POSTURE-016": (
+        ([AGENT], [], {"identity": ids(who())}),
+        ([AGENT], [], {"identity": ids(who(sponsors=()))}),
+    ),
+    "AIP-POSTURE-017": (
+        ([AGENT], [], {"identity": ids(who())}),
+        ([AGENT], [], {"identity": ids(who(status="attestation-overdue"))}),
+    ),
+    "AIP-POSTURE-018": (
+        ([SDK], [], {"gateway": gw(gateway={"tokens": {"ttl_s": 900}}),
+                     "identity": ids(who(), key_calls={}, token_calls={"bot-agent": 4})}),
+        ([SDK], [], {"gateway": gw(gateway={}), "identity": ids(who(), key_calls={"bot-agent": 3}, token_calls={})}),
+    ),
+    "AIP-POSTURE-019": (
+        ([SDK], [], {"gateway": gw(gateway=GW_ACCESS), "identity": IdentityEvidence(access=ACCESS)}),
+        ([SDK], [], {"gateway": gw(gateway={"access": "access/"}),
+                     "identity": IdentityEvidence(access=AccessEvidence(folder="access", error="bad policy"))}),
+    ),
+    "AIP-POSTURE-020": (
+        ([SDK], [], {"gateway": gw(gateway=GW_ACCESS), "identity": IdentityEvidence(access=ACCESS)}),
+        ([SDK], [], {"gateway": gw(gateway=GW_ACCESS), "identity": IdentityEvidence(
+            access=AccessEvidence(folder="access", policies=3, waivers=1, unscoped_waivers=("mail (t.cedar)",)))}),
+    ),
+    "AIP-POSTURE-021": (
+        ([AGENT], [], {"identity": ids(who(tools=("search_kb", "crm/read_*")))}),
+        ([AGENT], [], {"identity": ids(who(tools=("*",)))}),
+    ),
+    "AIP-POSTURE-022": (
+        ([SDK], [], {"identity": IdentityEvidence(approvals={"bot-agent": ApprovalStats(requested=20, lapsed=1)})}),
+        ([SDK], [], {"identity": IdentityEvidence(approvals={"bot-agent": ApprovalStats(requested=4, lapsed=3)})}),
+    ),
+    "AIP-POSTURE-023": (
+        ([asset("mcp-server", "kb", "bot/mcp.json", url="https://gw/mcp/kb")], [], {"gateway": gw(gateway=MCP)}),
+        ([asset("mcp-server", "kb", "bot/mcp.json", url="http://kb:9000/mcp")], [], {"gateway": gw(gateway=MCP)}),
     ),
 }
 

@@ -101,6 +101,7 @@ def assess_command(
 
     def body() -> None:
         from aiposture.commands.agent_identities import linker
+        from aiposture.commands.identity_posture import identity_evidence
         from aiposture.discover.engine import DiscoverOptions
         from aiposture.govern.assess import AssessOptions
         from aiposture.govern.text_report import render_table
@@ -115,6 +116,7 @@ def assess_command(
         )
         store = None if no_store else Store.open(settings.database_url(db))
         options.after_discover = linker(store)
+        options.add_evidence = identity_evidence(store)
         try:
             result, report, notes = _assess(path, store, options)
         finally:

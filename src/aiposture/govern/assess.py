@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiposture.discover.engine import DiscoverOptions, discover
+from aiposture.govern.evidence import Evidence
 from aiposture.govern.gather import gather_evidence
 from aiposture.govern.history import history, save_posture
 from aiposture.govern.posture import PostureReport, assess_posture
@@ -27,6 +28,8 @@ class AssessOptions:
     history: int = 30
     # run on the scan before posture and storage (the command links agents to identities here)
     after_discover: Callable[[ScanResult], object] | None = None
+    # run on the gathered evidence with the notes list (the command adds identity evidence here)
+    add_evidence: Callable[[Evidence, list[str]], object] | None = None
 
 
 def run_assessment(
@@ -49,6 +52,8 @@ def run_assessment(
     evidence = gather_evidence(
         Path(root), store, options.gateway_config, options.policy, options.registry, notes
     )
+    if options.add_evidence is not None:
+        options.add_evidence(evidence, notes)
     say("posture")
     report = assess_posture(result, evidence)
     if store is not None:

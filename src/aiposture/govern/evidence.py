@@ -29,6 +29,7 @@ class GatewayEvidence:
     content_logging: str | None = None
     retention_days: int | None = None
     base_urls: frozenset[str] = frozenset()
+    config_path: str | None = None  # the gateway.yaml read (its `access:` folder is relative to it)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,56 @@ class ApprovedModels:
     sha256: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class IdentityRecord:
+    """A registered principal as posture reads it (status computed at assessment time)."""
+
+    name: str
+    kind: str
+    status: str  # active | disabled | expired | attestation-overdue
+    owner: str | None = None
+    sponsors: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AccessEvidence:
+    """The gateway's Cedar access policy folder: whether it loads, and the permits that
+    weaken the tool gate (approval waivers, permits of every tool with no condition)."""
+
+    folder: str
+    error: str | None = None  # None: the folder loads and validates
+    policies: int = 0
+    unscoped_waivers: tuple[str, ...] = ()  # "id (file)" of @approval("waived") permits with no scope
+    waivers: int = 0
+    open_tool_permits: tuple[str, ...] = ()  # "id (file)" of permits of every tool with no condition
+
+
+@dataclass(frozen=True)
+class ApprovalStats:
+    """Approval requests of one principal in the window: how many, how many lapsed unanswered."""
+
+    requested: int
+    lapsed: int
+
+
+@dataclass
+class IdentityEvidence:
+    """What the identity registry, the access policies, the approval queue and the audit
+    trail say (gathered by the command layer, which may read the identity part; see
+    `commands/identity_posture.py`). None in a field: that source could not be read."""
+
+    principals: dict[str, IdentityRecord] | None = None
+    access: AccessEvidence | None = None  # None: the gateway names no access folder
+    approvals: dict[str, ApprovalStats] | None = None  # principal -> requests in the window
+    approvals_days: int = 30
+    # agent -> model calls in the audit window made with its static API key / with a token
+    key_calls: dict[str, int] | None = None
+    token_calls: dict[str, int] | None = None
+    audit_days: int = 7
+
+
 @dataclass
 class Evidence:
     gateway: GatewayEvidence | None = None
@@ -73,6 +124,7 @@ class Evidence:
     redteam: list[RedteamEvidence] = field(default_factory=list)
     redteam_recorded: bool = False  # False: no red-team state could be read at all
     approved_models: ApprovedModels | None = None
+    identity: IdentityEvidence | None = None
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

@@ -110,6 +110,7 @@ def _gateway(gw_path: Path | None, policy_path: Path | None, notes: list[str]) -
         if isinstance(retention, int | float | str) and str(retention).isdigit()
         else None,
         base_urls=frozenset(str((gw or {}).get(k) or "") for k in ("public_url", "url", "base_url")) - {""},
+        config_path=str(gw_path) if gw is not None and gw_path is not None else None,
     )
 
 

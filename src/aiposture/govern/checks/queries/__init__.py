@@ -27,6 +27,14 @@ BUILTIN_QUERIES: dict[str, str] = {
     "audit_verified_within": "aiposture.govern.checks.queries.state:audit_verified_within",
     "redteam_passed_within": "aiposture.govern.checks.queries.state:redteam_passed_within",
     "approval_configured": "aiposture.govern.checks.queries.agents:approval_configured",
+    "agents_registered": "aiposture.govern.checks.queries.identity:agents_registered",
+    "identities_current": "aiposture.govern.checks.queries.identity:identities_current",
+    "no_wildcard_tools": "aiposture.govern.checks.queries.identity:no_wildcard_tools",
+    "short_lived_tokens": "aiposture.govern.checks.queries.identity:short_lived_tokens",
+    "access_policies_valid": "aiposture.govern.checks.queries.identity:access_policies_valid",
+    "tool_approvals_enforced": "aiposture.govern.checks.queries.identity:tool_approvals_enforced",
+    "approvals_answered": "aiposture.govern.checks.queries.identity:approvals_answered",
+    "mcp_audience_bound": "aiposture.govern.checks.queries.identity:mcp_audience_bound",
 }
 
 
