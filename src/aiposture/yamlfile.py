@@ -25,9 +25,9 @@ def read_mapping(path: Path | str, label: str | None = None, max_bytes: int | No
     except OSError as exc:
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"{label} is not valid YAML: {exc.__class__.__name__}") from exc
+        raise InputError(f"{label} is not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict):
-        raise InputError(f"{label} must hold a mapping")
+        raise InputError(f"{label} must be a mapping")
     return data
 
 

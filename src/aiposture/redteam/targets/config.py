@@ -12,13 +12,13 @@ import random
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from aiposture.errors import InputError
 from aiposture.redteam.model import AppContext, Document
 from aiposture.redteam.registry import Registry
 from aiposture.redteam.targets.base import Target
+from aiposture.yamlfile import read_mapping, validate
 
 TARGETS = Registry(
     "targets",
@@ -91,20 +91,8 @@ def read_target(spec: str) -> TargetFile:
     path = Path(spec)
     if not path.exists() and ":" in spec and not spec.endswith((".yaml", ".yml")):
         return TargetFile(target=TargetSpec(type="python", callable=spec), app=default_app())
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read target file {spec}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"target file {spec} is not valid YAML: {str(exc).splitlines()[0]}") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"target file {spec} must be a mapping with a 'target' key")
-    try:
-        return TargetFile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"target file {spec}: {where}: {first['msg']}") from exc
+    label = f"target file {spec}"
+    return validate(TargetFile, read_mapping(path, label), label)
 
 
 def build_target(spec: TargetSpec, concurrency: int = 32, timeout: float | None = None) -> Target:
