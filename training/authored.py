@@ -14,6 +14,7 @@ import codecs
 import random
 from pathlib import Path
 
+import langid
 import yaml
 from sources import Sample
 
@@ -41,7 +42,14 @@ def _zero_width(s: str) -> str:
 
 
 def _tags(s: str) -> str:
+    """Unicode tag characters mirror printable ASCII only: callers check `tag_encodable`
+    (a German, Chinese or Russian sentence would lose its letters, and an attack
+    reduced to "Hi! " plus spaces is not an attack)."""
     return "".join(chr(0xE0000 + ord(c)) for c in s if 0x20 <= ord(c) < 0x7F)
+
+
+def tag_encodable(s: str) -> bool:
+    return all(0x20 <= ord(c) < 0x7F for c in s)
 
 
 def _leet(s: str) -> str:
@@ -88,8 +96,10 @@ def authored_samples(seed: int = 1234) -> list[Sample]:
         for ci, text in enumerate(CHAT.get(lang, [])):
             out.append(Sample(text, 0, "authored-chat", f"auth-chat:{lang}:{ci}", lang=lang, category="benign"))
     for si, tpl in enumerate(SYSTEM_PROMPTS):
-        for t in rng.sample(TOPICS["en"], 4 if "{t}" in tpl else 1):
-            out.append(Sample(tpl.replace("{t}", t), 0, "authored-sysprompt", f"auth-sys:{si}", lang="en",
+        lang = langid.guess(tpl)
+        topics = TOPICS.get(lang, TOPICS["en"])
+        for t in rng.sample(topics, 4 if "{t}" in tpl else 1):
+            out.append(Sample(tpl.replace("{t}", t), 0, "authored-sysprompt", f"auth-sys:{si}", lang=lang,
                               category="benign"))
     # obfuscated attacks and obfuscated benign text (obfuscation alone is not an attack)
     for oi, (name, fn) in enumerate(OBFUSCATIONS.items()):
@@ -98,14 +108,20 @@ def authored_samples(seed: int = 1234) -> list[Sample]:
                 continue
             for ai, tpl in enumerate(ATTACKS[lang]):
                 goal = GOALS[lang][(ai + oi) % len(GOALS[lang])]
-                out.append(Sample(fn(tpl.replace("{goal}", goal)), 1, "authored-obfuscated",
+                attack = tpl.replace("{goal}", goal)
+                if name == "tags" and not tag_encodable(attack):
+                    continue
+                out.append(Sample(fn(attack), 1, "authored-obfuscated",
                                   f"auth-attack:{lang}:{ai}", lang=lang, category=f"obfuscated_{name}"))
         for lang in LANGS:
             for bi, tpl in enumerate(BENIGN[lang]):
                 if lang != "en" and name not in ("base64", "zero_width", "hex"):
                     continue
                 t = TOPICS[lang][(bi + oi) % len(TOPICS[lang])]
-                out.append(Sample(fn(tpl.replace("{t}", t).replace("{b64}", "aGVsbG8gd29ybGQ=")), 0,
+                benign = tpl.replace("{t}", t).replace("{b64}", "aGVsbG8gd29ybGQ=")
+                if name == "tags" and not tag_encodable(benign):
+                    continue
+                out.append(Sample(fn(benign), 0,
                                   "authored-obfuscated-benign", f"auth-benign:{lang}:{bi}", lang=lang,
                                   category=f"benign_{name}"))
     return out

