@@ -129,13 +129,13 @@ class _StreamGuard:
                 self._take(event)
                 if len(self.unchecked) >= CHECK_EVERY:
                     self._check()
-                    for chunk in self._release(final=False):
-                        yield chunk
+                    if released := b"".join(self._release(final=False)):
+                        yield released  # one write for what one check released, not one per event
             if self.tools is not None:
                 self.pending.extend(self.tools.finish())
             self._check()
-            for chunk in self._release(final=True):
-                yield chunk
+            if released := b"".join(self._release(final=True)):
+                yield released
             finished = True
             await self._finish()
             if done is not None:
