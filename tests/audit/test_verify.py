@@ -6,20 +6,11 @@ import hashlib
 
 import pytest
 from sqlalchemy import text
+from tampering import event_row, rehash_event, run_sql  # tests/audit is on sys.path
 
 from aiposture.audit.chain import chain_hash
 
-
-def _exec(trail, sql: str, **params) -> None:
-    with trail.db.store.engine.begin() as conn:
-        conn.execute(text(sql), params)
-
-
-def _row(trail, seq: int) -> dict:
-    with trail.db.store.engine.connect() as conn:
-        return dict(
-            conn.execute(text("SELECT * FROM audit_events WHERE seq = :s"), {"s": seq}).mappings().one()
-        )
+_exec, _row = run_sql, event_row
 
 
 def modify(trail):
@@ -32,14 +23,7 @@ def modify(trail):
 
 
 def modify_and_rehash(trail):
-    row = _row(trail, 21)
-    body = row["body"].replace("svc-2", "svc-0")
-    _exec(
-        trail,
-        "UPDATE audit_events SET body = :b, hash = :h WHERE seq = 21",
-        b=body,
-        h=chain_hash(row["hash_prev"], body),
-    )
+    rehash_event(trail, 21, "svc-2", "svc-0")
     return 21, "modified"
 
 

@@ -5,21 +5,13 @@ at, just before and just after the range boundaries (100 events, 3 ranges: 1-34,
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from tampering import event_row, rehash_event, run_sql  # tests/audit is on sys.path
 
 from aiposture.audit.chain import chain_hash
 from aiposture.audit.verify import verify_chain
 from aiposture.audit.verify_ranges import _bounds
 
-
-def _exec(trail, sql: str, **params) -> None:
-    with trail.db.store.engine.begin() as conn:
-        conn.execute(text(sql), params)
-
-
-def _row(trail, seq: int) -> dict:
-    with trail.db.store.engine.connect() as conn:
-        return dict(conn.execute(text("SELECT * FROM audit_events WHERE seq = :s"), {"s": seq}).mappings().one())
+_exec, _row = run_sql, event_row
 
 
 def modify(trail, s):
@@ -27,15 +19,7 @@ def modify(trail, s):
 
 
 def rehash(trail, s):
-    row = _row(trail, s)
-    body = row["body"].replace("request", "REQUEST")
-    _exec(
-        trail,
-        "UPDATE audit_events SET body = :b, hash = :h WHERE seq = :s",
-        b=body,
-        h=chain_hash(row["hash_prev"], body),
-        s=s,
-    )
+    rehash_event(trail, s, "request", "REQUEST")
 
 
 def rehash_two(trail, s):  # two re-hashed events in a row: consecutive link breaks

@@ -145,17 +145,10 @@ def _mp_context():
     return multiprocessing.get_context("spawn")
 
 
-def _range_in_child(
-    url: str,
-    start: ChainState,
-    anchor_seq: int,
-    lo: int,
-    hi: int | None,
-    checkpoints: dict[int, bytes],
-    chunk: int,
-) -> RangeResult:
+def _range_in_child(url: str, *args: Any) -> RangeResult:
+    """`verify_range` in a worker process, on its own connection (args as verify_range's after the reader)."""
     reader = EventReader.from_url(url)
     try:
-        return verify_range(reader, start, anchor_seq, lo, hi, checkpoints, chunk)
+        return verify_range(reader, *args)
     finally:
         reader.close()
