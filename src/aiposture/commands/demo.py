@@ -30,9 +30,28 @@ def demo(
     def body() -> None:
         estate = write_estate(dest, overwrite=force)
         stderr_console.print(f"wrote the Contoso sample estate to [bold]{estate}[/]", highlight=False)
+        _register_identities(db)
         _assess(estate, db)
 
     run_command(body)
+
+
+def _register_identities(db: str | None) -> None:
+    """Contoso's agent identities in the demo's store, where the identity part is installed."""
+    try:
+        seed = importlib.import_module("aiposture.commands.demo_identities")
+    except ModuleNotFoundError:
+        return
+    from aiposture.config import Settings
+    from aiposture.store import Store
+
+    store = Store.open(Settings().database_url(db))
+    try:
+        added = seed.register_demo_identities(store)
+    finally:
+        store.close()
+    if added:
+        stderr_console.print(f"registered the demo identities {', '.join(added)}", highlight=False)
 
 
 def _assess(estate: Path, db: str | None) -> None:

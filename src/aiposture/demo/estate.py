@@ -2,7 +2,9 @@
 (`data/demo/contoso/`); the parts that must not sit in our repository in that
 form are made here — an `.env` whose provider keys look real but are random, and
 model files (a well-formed safetensors file and a legacy pickle whose stream would
-run a shell command if anyone loaded it; we only ever write its bytes)."""
+run a shell command if anyone loaded it; we only ever write its bytes). The
+gateway's access policy folder gets the shipped example Cedar policies next to
+Contoso's own rules and catalog, so the two are never copies to keep in step."""
 
 from __future__ import annotations
 
@@ -62,6 +64,14 @@ def _malicious_pickle_bytes() -> bytes:
             + b"\x85" + b"R" + b"0" + b"}q\x01" + b"." )
 
 
+def _example_policies(folder: Path) -> None:
+    """The shipped example Cedar policies (not their catalog: Contoso has its own)."""
+    examples = resources.files("aiposture.data").joinpath("identity", "policies")
+    for entry in examples.iterdir():
+        if entry.name.endswith(".cedar"):
+            (folder / entry.name).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+
+
 def write_estate(dest: Path, *, overwrite: bool = False) -> Path:
     """Write the sample estate to `dest` and return it."""
     dest = Path(dest)
@@ -71,6 +81,7 @@ def write_estate(dest: Path, *, overwrite: bool = False) -> Path:
     with resources.as_file(source) as folder:
         shutil.copytree(folder, dest, dirs_exist_ok=True)
     (dest / "apps" / "support-copilot" / ".env").write_text(_env_file(), encoding="utf-8")
+    _example_policies(dest / "gateway" / "access")
     models = dest / "models"
     models.mkdir(exist_ok=True)
     (models / "sentiment-head.safetensors").write_bytes(_safetensors_bytes())
