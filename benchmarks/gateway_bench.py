@@ -189,13 +189,18 @@ def run_wrk(
     script = work / f"post-{abs(hash((base, stream)))}.lua"
     script.write_text(LUA % ("true" if stream else "false", PROMPT, key, path))
     threads = min(2, connections)
+    before = os.times()
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), base],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return parse_wrk(out)
+    after = os.times()
+    result = parse_wrk(out)
+    wrk_cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    result["wrk_cpu_ms"] = wrk_cpu * 1000 / max(1, result["requests"])
+    return result
 
 
 def _ms(value: str, unit: str) -> float:
@@ -441,6 +446,8 @@ def print_table(rows, args) -> None:
         f"gateway workers: {args.workers}; wrk {args.duration}s per cell; 1 KB prompts; "
         f"load avg at end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
+    wrk_cpu = [r["wrk_cpu_ms"] for _, _, results in rows for r in results.values()]
+    print(f"wrk's own CPU per request: {min(wrk_cpu):.3f}-{max(wrk_cpu):.3f} ms")
     print("| mode | clients | target | requests/s | p50 ms | p99 ms | added p50 ms | added p99 ms "
           "| CPU ms/request | non-2xx/errors |")
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
