@@ -33,6 +33,23 @@ def test_support_estate_paths(support_estate):
     assert not any(label.endswith("lookup") for _, _, label in paths)  # an unprivileged tool is no jewel
 
 
+@pytest.mark.parametrize(
+    ("agent_props", "tools", "jewels"),
+    [
+        ({}, ["send_email", "browse_web", "run_shell"], {"tool: send_email", "tool: run_shell"}),
+        ({"human_approval": True}, ["send_email", "browse_web", "run_shell"], set()),
+        ({}, [{"name": "send_email", "approval": "required"}, "browse_web", "run_shell"], {"tool: run_shell"}),
+        ({}, [{"name": "send_email", "requires_approval": False}, "browse_web"], {"tool: send_email"}),
+    ],
+)
+def test_only_an_agent_without_an_approval_gate_reaches_its_privileged_tools(agent_props, tools, jewels):
+    agent = asset("agent", "helper", "bot/agent.py", 3, tools=tools, **agent_props)
+    paths = _paths(scan([agent]))
+    assert {jewel for rule, entry, jewel in paths if rule == "AIP-PATH-003"} == jewels
+    labels = {d["label"] for _, d in build_graph(scan([agent])).nodes(data=True)}
+    assert ("tool: send_email (human approval)" in labels) == ("tool: send_email" not in jewels)
+
+
 def test_paths_become_findings_that_list_the_path(support_estate):
     analysis = analyse(support_estate)
     findings = path_findings(analysis.paths, analysis.graph)

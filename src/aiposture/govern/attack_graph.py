@@ -9,7 +9,9 @@ Edges say "can reach / can act on", built from what scanners record:
 - an app uses the assets found in its folder: app -> model / vector store / agent / ...;
 - `properties.depends_on` (asset ids or names) -> asset -> dependency; a vector store
   reaches the datasets of its app unless `depends_on` says which;
-- `properties.tools` of an agent or MCP server -> asset -> tool;
+- `properties.tools` of an agent or MCP server -> asset -> tool; a privileged tool is
+  a crown jewel unless a person must approve its calls (the tool's `approval`, the
+  agent's `human_approval`): an agent without that gate is what makes the path;
 - `properties.inputs` (web, email, upload), or tools that read such content ->
   input -> the app or agent that reads it;
 - a secret finding (AIP-SECRET-*) -> app -> secret (the app holds it) and secret ->
@@ -35,6 +37,7 @@ from aiposture.govern.knowledge import (
     is_sensitive,
     knowledge,
     tool_name,
+    tool_requires_approval,
     untrusted_inputs_of_tool,
 )
 from aiposture.model import Asset, Finding, ScanResult
@@ -154,6 +157,7 @@ class _Builder:
         if not isinstance(tools, list):
             return
         high_risk = {str(t).lower() for t in asset.properties.get("high_risk_tools") or []}
+        gated = asset.properties.get("human_approval") is True or asset.properties.get("approval") is True
         for tool in sorted(tools, key=tool_name):
             name = tool_name(tool)
             if not name:
@@ -162,7 +166,10 @@ class _Builder:
             attrs: dict[str, object] = {"label": f"tool: {name}", "kind": "tool"}
             reads_input = bool(untrusted_inputs_of_tool(tool))
             if is_privileged_tool(tool) or (name.lower() in high_risk and not reads_input):
-                attrs["jewel"] = "privileged-tool"
+                if gated or tool_requires_approval(tool):
+                    attrs["label"] = f"tool: {name} (human approval)"  # the gate breaks the path
+                else:
+                    attrs["jewel"] = "privileged-tool"
             self.g.add_node(tool_node, **attrs)
             self.g.add_edge(node, tool_node, relation="can call")
             for kind in untrusted_inputs_of_tool(tool):
