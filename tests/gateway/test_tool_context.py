@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from toolfakes import call, chat_answer, write_policies
 
+from aiposture.gateway.tools import LOOKUP_TTL_S
 from aiposture.identity.notify import verify_signature
 
 
@@ -37,10 +38,13 @@ def test_elevation_approved_by_sponsor_widens_scope_then_lapses(gateway, tmp_pat
     key = gw.principals.add("ops-agent", "agent", owner="alice", sponsors=["sam"])[1]  # no tools registered
     denied = _ask(gw, key)
     assert _names(denied) == [] and "no policy permits" in denied["aiposture"]["tool_calls"][0]["reasons"][0]
-    elevations = gw.app.state.gateway.tools.elevations
+    gate = gw.app.state.gateway.tools
+    elevations = gate.elevations
     elevation = elevations.request("ops-agent", ["tool:search_kb"], 30, "incident 4711: read the runbooks")
     assert _names(_ask(gw, key)) == []  # requested is not granted
     elevations.approve(elevation.id, "sam")
+    assert _names(_ask(gw, key)) == []  # the gateway looked active elevations up less than 2 s ago
+    gate.clock = lambda: time.monotonic() + LOOKUP_TTL_S  # ... and now it is 2 s later
     allowed = _ask(gw, key)
     assert _names(allowed) == ["search_kb"]
     lapsed = elevations.get(elevation.id).expires + timedelta(seconds=60)

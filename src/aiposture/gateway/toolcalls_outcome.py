@@ -14,11 +14,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import re2
-
 MAX_ARGUMENT_BYTES = 65_536  # arguments larger than this are refused, not parsed
-# no "/": a model must not name a tool in an MCP server's namespace ("<server>/<tool>")
-_TOOL_NAME = re2.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$")
+# letters, digits and _.:- (no "/": a model must not name a tool in an MCP server's
+# namespace "<server>/<tool>"); a set test, a tenth of the time of a regex match
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-")
+MAX_NAME = 128
 
 Status = Literal["allowed", "denied", "pending"]
 
@@ -90,7 +90,7 @@ def check_name(name: Any) -> str:
     """The tool name, or ArgumentError when it is not a plain identifier."""
     if not isinstance(name, str) or not name:
         raise ArgumentError("tool call without a tool name")
-    if not _TOOL_NAME.match(name):
+    if len(name) > MAX_NAME or not _NAME_CHARS.issuperset(name) or name[0] in ".:-":
         raise ArgumentError(f"tool name {name[:64]!r} has characters outside letters, digits and _.:- or is too long")
     return name
 

@@ -13,13 +13,14 @@ The request context the policy sees is built by `toolcalls_caller`.
 from __future__ import annotations
 
 import asyncio
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiposture.audit.trail import AuditTrail
 from aiposture.errors import InputError
 from aiposture.gateway.errors import forbidden
-from aiposture.gateway.toolcalls_caller import Caller, make_caller
+from aiposture.gateway.toolcalls_caller import Caller, Recent, make_caller
 from aiposture.gateway.toolcalls_outcome import ArgumentError, CallOutcome, ProposedCall, check_name, parse_arguments
 from aiposture.gateway.toolcalls_text import find_calls, neutralise
 from aiposture.identity.access import AccessDecision, AccessPolicyHolder, AccessRequest
@@ -27,6 +28,8 @@ from aiposture.identity.approvals import Approvals, arguments_hash
 from aiposture.identity.elevation import Elevations
 from aiposture.identity.notify import WebhookNotifier
 from aiposture.identity.principals import Principal, Principals
+
+LOOKUP_TTL_S = 2.0  # an elevation or an end user's changed attributes apply within this
 
 
 def _arguments_digest(arguments: dict) -> str | None:
@@ -57,11 +60,17 @@ class ToolGate:
         self.timeout_s = timeout_s
         self.callback_hosts = list(callback_hosts or [])
         self._futures: list = []
+        self.clock = time.monotonic
+        self._person = Recent(principals.get, LOOKUP_TTL_S, lambda: self.clock())
+        self._elevated = Recent(self._active_scopes, LOOKUP_TTL_S, lambda: self.clock())
+
+    def _active_scopes(self, name: str) -> list[str]:
+        return self.elevations.active_scopes(name) if self.elevations is not None else []
 
     # --- who and in which context ----------------------------------------------
     def caller(self, principal: Principal, **request: Any) -> Caller:
         """The Caller of one request (see `toolcalls_caller.make_caller`)."""
-        return make_caller(principal, self.principals, self.elevations, self.callback_hosts, **request)
+        return make_caller(principal, self._person, self._elevated, self.callback_hosts, **request)
 
     # --- decisions -----------------------------------------------------------------
     def _decide(self, caller: Caller, action: str, resource: str, arguments: dict) -> AccessDecision:
