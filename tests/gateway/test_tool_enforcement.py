@@ -134,6 +134,16 @@ def test_model_checked_against_access_policy(tools_gw):
     assert event["verdict"]["action"] == "block" and event["model"] == "gpt-3.5-turbo"
 
 
+def test_model_list_follows_the_access_policy(tools_gw):
+    gw = tools_gw(
+        config={
+            "upstreams": [{"name": "o", "base_url": "http://127.0.0.1:9", "models": ["gpt-4o-mini", "gpt-3.5-turbo"]}]
+        }
+    )
+    listed = gw.openai(gw.agent_key).models.list()
+    assert [m.id for m in listed.data] == ["gpt-4o-mini"]  # gpt-3.5-turbo is not approved in the catalog
+
+
 def test_anthropic_tool_use_removed(tools_gw):
     gw = tools_gw()
     gw.upstream.fake.replies.append(

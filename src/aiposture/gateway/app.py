@@ -100,6 +100,8 @@ def _routes(gw: Gateway) -> list[Route]:
             for m in up.models
             if "*" not in m and policy_now.model_allowed(principal.name, m)
         ]
+        if gw.tools is not None:  # and the access policy's invoke_model
+            data = gw.tools.invocable(principal, request.headers, data)
         return JSONResponse({"object": "list", "data": data})
 
     async def metrics(_request: Request) -> Response:

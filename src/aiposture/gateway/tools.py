@@ -135,6 +135,11 @@ class ToolGate:
             return False
         return self._decide(caller, "call_tool", f"{server}/{name}" if server else name, {}).allowed
 
+    def invocable(self, principal: Principal, headers: Any, models: list[dict]) -> list[dict]:
+        """The model entries (`id`) this principal may invoke, for a model listing."""
+        caller = self.caller(principal, request_id="models", headers=headers)
+        return [m for m in models if self._decide(caller, "invoke_model", m["id"], {}).allowed]
+
     def _use_approval(
         self, caller: Caller, call: ProposedCall, resource: str, arguments: dict, decision, approval_id: Any
     ) -> CallOutcome:
