@@ -332,6 +332,8 @@ def test_anthropic_stream_held_call_and_stop_reason():
         ('[TOOL_CALLS] [{"name": "wipe", "arguments": {}}]', ["wipe"]),
         ('The customer record is {"name": "Alice", "city": "Leeds"}.', []),
         ("Use the search_kb tool to look things up.", []),
+        ('A form field: {"name": "email_field", "input": "text", "required": true}', []),
+        ('{"name": "wipe", "arguments": "{\\"disk\\": \\"sda\\"}"}', ["wipe"]),
         ("", []),
     ],
 )

@@ -26,9 +26,10 @@ _FORMS = (
     ("tag", re2.compile(r"(?i)<(?:tool_call|function_call|tool_use|tool)\s+name\s*=\s*[\"']?" + _NAME)),
     ("function", re2.compile(r"(?i)<function\s*=\s*[\"']?" + _NAME)),
 )
-# a JSON "name" counts as a call only near one of these
+# a JSON "name" counts as a call only near one of these: arguments that are an object
+# (or an object in a JSON string, OpenAI's way), or a tool-call key, tag or token
 _MARKER = re2.compile(
-    r'(?i)"(?:arguments|parameters|input|args)"\s*:|"tool_calls"|"function_call"'
+    r'(?i)"(?:arguments|parameters|input|args)"\s*:\s*"?\{|"tool_calls"|"function_call"'
     r"|<(?:tool_call|function_call|tool_use|function_calls)\b|\[TOOL_CALLS\]"
 )
 
