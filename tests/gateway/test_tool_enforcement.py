@@ -315,3 +315,26 @@ def test_high_risk_call_held_for_approval(tools_gw):
     assert (stored.expires - stored.created).total_seconds() == 120
     assert [e["verdict"]["action"] for e in _tool_events(gw)] == ["hold"]
     assert any(e["direction"] == "approval" and e["data"]["event"] == "requested" for e in gw.events())
+
+
+def test_stream_high_risk_call_held_and_released_once_approved(tools_gw):
+    gw = tools_gw()
+    alice = gw.principals.add("alice", "user")[1]
+    client = gw.openai(gw.agent_key)
+
+    def stream(headers=None):
+        gw.upstream.fake.replies.append({"sse": chat_stream(("send_email", {"to": "cfo@example.org"}))})
+        calls, ext = [], None
+        for chunk in client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "mail"}], stream=True, extra_headers=headers
+        ):
+            ext = (chunk.model_extra or {}).get("aiposture", ext)
+            calls += [f.function.name for c in chunk.choices for f in c.delta.tool_calls or [] if f.function.name]
+        return calls, ext
+
+    calls, ext = stream()
+    assert calls == [] and ext["status"] == "pending"
+    approval = ext["tool_calls"][0]["approval"]["id"]
+    httpx.post(f"{gw.server.url}/v1/approvals/{approval}/approve", headers={"authorization": f"Bearer {alice}"})
+    calls, ext = stream({"x-aiposture-approval": approval})
+    assert calls == ["send_email"] and ext is None
