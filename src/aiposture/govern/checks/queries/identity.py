@@ -23,7 +23,10 @@ def _identity(ctx: PostureContext) -> IdentityEvidence:
     return ctx.evidence.identity or IdentityEvidence()
 
 
-def _outcome(subjects: int, failing: list[str], fail_why: str, pass_why: str) -> Outcome:
+def _outcome(subjects: int, failing: list[str], fail_why: str, pass_why: str, empty: str = "") -> Outcome:
+    """Fail with partial credit, or pass; with nothing to judge (`empty` says what), not applicable."""
+    if not subjects and not failing:
+        return Outcome(status=Status.NOT_ASSESSED, why=empty or "nothing in scope", applicable=False)
     if failing:
         return Outcome(status=Status.FAIL, subjects=max(subjects, len(failing)), failing=sorted(failing),
                        why=fail_why)
@@ -73,13 +76,12 @@ def identities_current(ctx: PostureContext) -> Outcome:
     if principals is None:
         return Outcome(status=Status.NOT_ASSESSED, why=NO_REGISTRY)
     subjects = _agent_identities(ctx, principals)
-    if not subjects:
-        return Outcome(status=Status.NOT_ASSESSED, why="no agent identities in scope", applicable=False)
     failing = [f"{p.name}: {p.status}" for p in subjects if p.status in LAPSED]
     return _outcome(
         len(subjects), failing,
         f"{len(failing)} of {len(subjects)} agent identit(ies) expired or overdue for attestation",
         f"all {len(subjects)} agent identit(ies) current (not expired, attested in time)",
+        empty="no agent identities in scope",
     )
 
 
@@ -99,13 +101,11 @@ def no_wildcard_tools(ctx: PostureContext) -> Outcome:
                for p in subjects if any(is_wildcard(g) for g in p.tools)]
     policies = identity.access.open_tool_permits if identity.access and not identity.access.error else ()
     failing += [f"policy {p}: permits every tool without a condition" for p in policies]
-    count = len(subjects) + len(policies)
-    if not count:
-        return Outcome(status=Status.NOT_ASSESSED, why="no agent identities in scope", applicable=False)
     return _outcome(
-        count, failing,
+        len(subjects) + len(policies), failing,
         f"{len(failing)} wildcard tool grant(s)",
         f"none of {len(subjects)} agent identit(ies) is granted every tool",
+        empty="no agent identities in scope",
     )
 
 
@@ -246,10 +246,9 @@ def mcp_audience_bound(ctx: PostureContext) -> Outcome:
         if why:
             failing.append(f"mcp-server {server.name} ({server.properties['url']}) {why}")
     subjects = len(entries) + len(remote)
-    if not subjects:
-        return Outcome(status=Status.NOT_ASSESSED, why="no remote MCP servers in scope", applicable=False)
     return _outcome(
         subjects, failing,
         f"{len(failing)} of {subjects} MCP server(s) not behind audience-bound tokens",
         f"all {subjects} remote MCP server(s) behind the gateway with their own token audience",
+        empty="no remote MCP servers in scope",
     )
