@@ -83,6 +83,8 @@ IDENTITY_CASES = [
         key_calls={"bot-agent": 3, "quiet": 0}, token_calls={"other": 2})}, "fail",
      "bot-agent: 3 call(s) with its static API key"),
     ("short_lived_tokens", {}, {}, "not_assessed", "no gateway"),
+    ("short_lived_tokens", {}, {"gateway": GatewayEvidence(source="policy.yaml", raw={"gateway": {}})},
+     "not_assessed", "no gateway config"),  # a policy file alone says nothing of the gateway's tokens
     # the gateway's access policy folder
     ("access_policies_valid", {}, {"gateway": gateway(**WITH_ACCESS), "identity": IdentityEvidence(access=ACCESS)},
      "pass", "12 access policies"),

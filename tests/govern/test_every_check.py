@@ -32,7 +32,8 @@ def gw(**raw) -> GatewayEvidence:
     base = {"content_logging": "redacted", "injection_action": "block"}
     apps = raw.pop("apps", frozenset())
     retention = raw.pop("retention_days", None)
-    return GatewayEvidence(source="policy.yaml", raw={**base, **raw}, apps=apps, retention_days=retention)
+    return GatewayEvidence(source="policy.yaml", raw={**base, **raw}, apps=apps, retention_days=retention,
+                           config_path="gateway.yaml")
 
 
 AGENT = asset("agent", "bot_agent", "bot/crew.yaml", 1, tools=["search_kb"], identity="bot-agent")

@@ -36,7 +36,7 @@ from aiposture.store.tables_audit import AuditEventRow
 
 APPROVALS_DAYS = 30
 AUDIT_DAYS = 7
-AUDIT_EVENTS_PER_AGENT = 2000  # the most recent model calls read per agent
+AUDIT_EVENTS_PER_AGENT = 500  # the most recent audit events read per agent
 
 
 def _principals(store: Store, now: datetime) -> dict[str, IdentityRecord]:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiposture.govern.checks.model import Outcome, Status
-from aiposture.govern.checks.queries.gateway import NO_GATEWAY, lookup
+from aiposture.govern.checks.queries.gateway import lookup
 from aiposture.govern.evidence import IdentityEvidence, IdentityRecord, PostureContext
 
+NO_GATEWAY_CONFIG = "no gateway config found (pass --gateway-config or keep gateway.yaml in the assessed tree)"
 NO_REGISTRY = "no identity registry read (assess with a store: `aiposture principals` keeps the identities there)"
 LAPSED = ("expired", "attestation-overdue")
 WILDCARD_CHARS = frozenset("*?/")
@@ -110,8 +111,10 @@ def no_wildcard_tools(ctx: PostureContext) -> Outcome:
 
 
 def _gateway(ctx: PostureContext) -> dict[str, Any] | None:
+    """The gateway config as read (None when only a policy file, or nothing, was found:
+    its defaults are no evidence of how a gateway runs)."""
     gw = ctx.evidence.gateway
-    if gw is None:
+    if gw is None or gw.config_path is None:
         return None
     raw = gw.raw.get("gateway")
     return raw if isinstance(raw, dict) else {}
@@ -122,7 +125,7 @@ def short_lived_tokens(ctx: PostureContext, max_ttl_s: int = 3600) -> Outcome:
     and no agent called a model route with its static API key in the audit window."""
     config = _gateway(ctx)
     if config is None:
-        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY)
+        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY_CONFIG)
     tokens = config.get("tokens") if isinstance(config.get("tokens"), dict) else {}
     ttl = tokens.get("ttl_s", 900)
     failing = []
@@ -148,9 +151,9 @@ def access_policies_valid(ctx: PostureContext) -> Outcome:
     """The gateway names an access policy folder (`access:`) and it loads and validates."""
     config = _gateway(ctx)
     if config is None:
-        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY)
+        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY_CONFIG)
     access = _identity(ctx).access
-    source = ctx.evidence.gateway.config_path or ctx.evidence.gateway.source
+    source = ctx.evidence.gateway.config_path
     if not config.get("access") or access is None:
         return Outcome(status=Status.FAIL, subjects=1, failing=[source],
                        why=f"no access policy folder (`access:`) in {source}: tool calls are not checked")
@@ -166,7 +169,7 @@ def tool_approvals_enforced(ctx: PostureContext, max_timeout_s: float = 86400) -
     (no answer = deny) within `max_timeout_s`."""
     config = _gateway(ctx)
     if config is None:
-        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY)
+        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY_CONFIG)
     access = _identity(ctx).access
     if not config.get("access") or access is None:
         return Outcome(status=Status.FAIL, subjects=1, failing=["gateway"],
@@ -228,7 +231,7 @@ def mcp_audience_bound(ctx: PostureContext) -> Outcome:
     its own audience (not the gateway's, not another server's)."""
     config = _gateway(ctx)
     if config is None:
-        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY)
+        return Outcome(status=Status.NOT_ASSESSED, why=NO_GATEWAY_CONFIG)
     entries = _mcp_entries(config)
     gateway_aud = lookup(config, "tokens.audience") or "aiposture-gateway"
     failing, audiences = [], {}
