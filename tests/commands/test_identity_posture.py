@@ -111,7 +111,8 @@ def test_registry_approvals_and_audit_from_the_store(tmp_path, store):
     trail.append([
         {**call, "principal": "kb-agent", "data": {"route": "/v1/chat/completions", "token": {"jti": "j1"}}},
         {**call, "principal": "ops-bot", "data": {"route": "/v1/chat/completions"}},
-        {**call, "principal": "ops-bot", "data": {"event": "token_refused"}, "direction": "token"},
+        {**call, "principal": "ops-bot", "direction": "token",
+         "data": {"event": "token_refused", "route": "/v1/chat/completions", "reason": "expired"}},
     ])
     trail.close()
     evidence = _evidence(tmp_path)

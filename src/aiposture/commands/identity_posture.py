@@ -116,8 +116,8 @@ def _approvals(store: Store, now: datetime, days: int) -> dict[str, ApprovalStat
 
 
 def _calls(store: Store, agents: list[str], now: datetime, days: int) -> tuple[dict[str, int], dict[str, int]]:
-    """Per agent, its recent model-route calls (audit records with a `route`) made with
-    a static API key (no `token` in the record) and with a token."""
+    """Per agent, its recent calls (audit records of a gateway route, other than token
+    events) made with a static API key (no `token` in the record) and with a token."""
     since = (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     keys: dict[str, int] = {}
     tokens: dict[str, int] = {}
@@ -130,9 +130,10 @@ def _calls(store: Store, agents: list[str], now: datetime, days: int) -> tuple[d
                 .limit(AUDIT_EVENTS_PER_AGENT)
             )
             for body in s.execute(query).scalars():
-                data: Any = json.loads(body).get("data") or {}
-                if not isinstance(data, dict) or not data.get("route"):
-                    continue
+                event = json.loads(body)
+                data: Any = event.get("data") or {}
+                if event.get("direction") == "token" or not isinstance(data, dict) or not data.get("route"):
+                    continue  # token events (issued, refused) are not calls
                 bucket = tokens if data.get("token") else keys
                 bucket[name] = bucket.get(name, 0) + 1
     return keys, tokens
