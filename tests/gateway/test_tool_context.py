@@ -1,5 +1,6 @@
 """What the policy sees about a tool call's context: token scopes and delegation, a
-sponsor-approved elevation, and the approval webhook a held call sends."""
+sponsor-approved elevation; and what a held call sends out: the approval webhook,
+the agent's callback, the gateway's own credential for an MCP server."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from datetime import timedelta
 
 import httpx
+from mcp_server import McpServer
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -99,3 +101,51 @@ def test_held_call_notifies_the_webhook_signed(gateway, serve, tmp_path, monkeyp
     assert verify_signature(
         "s3cret-for-tests", body, headers["x-aiposture-timestamp"], headers["x-aiposture-signature"]
     )
+
+
+def test_agent_called_back_when_decided(gateway, serve, tmp_path):
+    received = []
+
+    async def hook(request: Request) -> Response:
+        received.append(json.loads(await request.body()))
+        return Response(status_code=204)
+
+    receiver = serve(Starlette(routes=[Route("/done", hook, methods=["POST"])]))
+    gw = gateway(
+        config={"access": str(write_policies(tmp_path / "access")), "approvals": {"callback_hosts": ["127.0.0.1"]}}
+    )
+    key = gw.principals.add("mail-agent", "agent", tools=["send_email"], owner="alice")[1]
+    alice = gw.principals.add("alice", "user")[1]
+    answer = _ask(gw, key, "send_email", headers={"x-aiposture-callback-url": f"{receiver.url}/done"})
+    approval_id = answer["aiposture"]["tool_calls"][0]["approval"]["id"]
+    assert gw.app.state.gateway.tools.approvals.get(approval_id).callback_url == f"{receiver.url}/done"
+    httpx.post(f"{gw.server.url}/v1/approvals/{approval_id}/deny", headers={"authorization": f"Bearer {alice}"})
+    deadline = time.monotonic() + 10
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert received[0]["event"] == "approval.denied" and received[0]["approval"]["decided_by"] == "alice"
+    # a callback to a host the operator did not list is ignored, not called
+    other = _ask(gw, key, "send_email", headers={"x-aiposture-callback-url": "http://169.254.169.254/latest"})
+    held = other["aiposture"]["tool_calls"][0]["approval"]["id"]
+    assert gw.app.state.gateway.tools.approvals.get(held).callback_url is None
+
+
+def test_mcp_server_credential_is_the_gateways_own(gateway, serve, tmp_path, monkeypatch):
+    server = McpServer()
+    url = serve(server.app).url
+    monkeypatch.setenv("KB_MCP_KEY", "kb-server-secret")
+    gw = gateway(
+        config={
+            "access": str(write_policies(tmp_path / "access")),
+            "mcp": [{"name": "kb", "url": f"{url}/mcp", "audience": "mcp-kb", "api_key_env": "KB_MCP_KEY"}],
+        }
+    )
+    gw.principals.add("kb-agent", "agent", tools=["kb/*"], owner="alice")
+    token = gw.app.state.gateway.tokens.issue("kb-agent", audience="mcp-kb")[0]
+    resp = httpx.post(
+        f"{gw.server.url}/mcp/kb",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert resp.status_code == 200
+    assert server.headers[-1]["authorization"] == "Bearer kb-server-secret"
