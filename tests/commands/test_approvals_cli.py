@@ -28,7 +28,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("AIPOSTURE_STATE_DIR", str(tmp_path / "state"))
     db = f"sqlite:///{tmp_path / 'a.db'}"
     store = Store.open(db)
-    Principals(store).add("ops-bot", "agent", owner="alice", sponsors=["alice", "sam"])
+    Principals(store).add("ops-bot", "agent", owner="alice", sponsors=["alice", "sam", "carol", "dave"])
     return {"db": db, "store": store, "key": tmp_path / "state" / "audit_ed25519.key"}
 
 
@@ -53,6 +53,15 @@ def test_list_show_approve_and_audit(env):
     events = [e["data"]["event"] for e in trail.events() if e["direction"] == "approval"]
     assert events == ["approved", "decision refused"]
     assert trail.verify().ok
+
+
+def test_the_requester_and_strangers_cannot_approve(env):
+    a = _pending(env["store"])
+    selfish = runner.invoke(app, ["approvals", "approve", a.id, "--as", "ops-bot", "--db", env["db"]])
+    assert selfish.exit_code == 2 and "cannot approve its own request" in selfish.output
+    stranger = runner.invoke(app, ["approvals", "approve", a.id, "--as", "mallory", "--db", env["db"]])
+    assert stranger.exit_code == 2 and "neither an owner or sponsor of 'ops-bot'" in stranger.output
+    assert Approvals(env["store"]).get(a.id).status == "pending"
 
 
 def test_expired_and_unknown_requests_are_refused(env):

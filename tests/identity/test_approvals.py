@@ -14,7 +14,9 @@ from webhook_receiver import Receiver
 from aiposture.audit.trail import AuditTrail
 from aiposture.errors import InputError
 from aiposture.identity.approvals import Approvals, arguments_hash
+from aiposture.identity.approvers import NotAnApprover
 from aiposture.identity.notify import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookNotifier, verify_signature
+from aiposture.identity.principals import Principals
 from aiposture.store.database import Store
 
 ARGS = {"amount": 120, "iban": "DE89370400440532013000", "api_key": "sk-live-abcdefghijklmnop1234"}
@@ -28,9 +30,16 @@ class Clock:
         return self.now
 
 
+def _register_requester(store: Store) -> None:
+    """invoice-agent answers to carol (owner) and dave and the racing approvers (sponsors)."""
+    sponsors = ["dave"] + [f"approver-{i}" for i in range(8)]
+    Principals(store).add("invoice-agent", "agent", owner="carol", sponsors=sponsors)
+
+
 @pytest.fixture
 def store(tmp_path):
     s = Store.open(f"sqlite:///{tmp_path / 'a.db'}")
+    _register_requester(s)
     yield s
     s.close()
 
@@ -169,6 +178,7 @@ def test_two_approvers_racing_on_sqlite_exactly_one_wins(store):
 
 def test_two_approvers_racing_on_postgresql_exactly_one_wins(pg_schema_url):
     store = Store.open(pg_schema_url)
+    _register_requester(store)
     try:
         approvals = Approvals(store)
         for _ in range(3):
@@ -250,3 +260,32 @@ def test_list_filters_by_status_in_time_and_is_bounded(store):
     assert len(approvals.list()) == 3 and len(approvals.list(limit=1)) == 1
     with pytest.raises(InputError, match="unknown approval status"):
         approvals.list("maybe")
+
+
+@pytest.mark.parametrize("who,why", [
+    ("invoice-agent", "cannot approve its own request"),
+    ("bob", "cannot approve its own request"),
+    ("mallory", "neither an owner or sponsor of 'invoice-agent' nor a registered approver"),
+    ("ops-bot", "only people decide approvals"),
+    ("frozen", "is disabled"),
+])
+def test_only_accountable_people_and_approvers_decide(store, tmp_path, who, why):
+    registry = Principals(store)
+    registry.add("ops-bot", "agent", attributes={"approver": True})
+    registry.add("frozen", "user", attributes={"approver": True})
+    registry.set_enabled("frozen", False)
+    trail = AuditTrail(store, tmp_path / "k.key")
+    approvals = Approvals(store, audit=lambda record: trail.append([record]))
+    a = _request(approvals, end_user="bob")
+    with pytest.raises(NotAnApprover, match=why):
+        approvals.decide(a.id, who, True)
+    assert approvals.get(a.id).status == "pending"
+    refused = [e for e in trail.events() if e["data"].get("event") == "decision refused"]
+    assert len(refused) == 1 and why in refused[0]["verdict"]["reason"]
+
+
+def test_a_registered_approver_outside_the_sponsors_may_decide(store):
+    Principals(store).add("secops", "user", attributes={"approver": True})
+    approvals = Approvals(store)
+    a = _request(approvals)
+    assert approvals.decide(a.id, "secops", True).decided_by == "secops"

@@ -4,13 +4,13 @@
   reads the approval (pending, approved, denied, expired or used); to anyone else
   it does not exist (404), so ids cannot be probed.
 - `POST /v1/approvals/{id}/approve` and `/deny` (optional body `{"note": "..."}`):
-  only a principal of kind `user` who is the requesting agent's owner or one of its
-  sponsors, or who carries the attribute `approver: true`, may decide; never the
-  requesting principal itself, nor the end user on whose behalf it asked (four
-  eyes). The store decides races: of two approvers at once exactly one wins, the
-  other gets 409, as does a decision on an expired or decided approval.
-Every decision and refusal is an audit event (`direction` "approval"): decisions and
-refused decisions by `Approvals`, a caller who may not approve by this API.
+  the caller decides under the one rule of `aiposture.identity.approvers` (a user who
+  owns or sponsors the requesting agent, or carries `approver: true`; never the
+  requester nor the end user it acted for), enforced by `Approvals.decide` itself so
+  the CLI cannot bypass it (403 `not_an_approver`). The store decides races: of two
+  approvers at once exactly one wins, the other gets 409, as does a decision on an expired or decided approval.
+Every decision and refused decision is an audit event (`direction` "approval"),
+written by `Approvals`.
 """
 
 from __future__ import annotations
@@ -26,24 +26,10 @@ from aiposture.gateway.errors import GatewayError
 from aiposture.gateway.service import Gateway
 from aiposture.gateway.tools import ToolGate, committed
 from aiposture.identity.approvals import Approval, Approvals
+from aiposture.identity.approvers import NotAnApprover, approver_problem
 from aiposture.identity.principals import Principal
 
 MAX_NOTE = 1000
-
-
-def approver_problem(approver: Principal, requester: Principal | None, approval: Approval) -> str | None:
-    """Why `approver` may not decide `approval`, or None when they may."""
-    if approver.name in (approval.principal, approval.end_user):
-        return "the requester (or the user it acts for) cannot approve its own request"
-    if approver.kind != "user":
-        return f"only people decide approvals; {approver.name!r} is of kind {approver.kind!r}"
-    if approver.status_reason():
-        return approver.status_reason()
-    if approver.attributes.get("approver") in (True, "true", "yes"):
-        return None
-    if requester is not None and approver.name in requester.accountable():
-        return None
-    return f"{approver.name!r} is neither an owner or sponsor of {approval.principal!r} nor an approver"
 
 
 def _error(status: int, message: str, code: str) -> Response:
@@ -76,7 +62,7 @@ class ApprovalsApi:
             return err.response()
         if approval is not None and who.name != approval.principal:
             requester = self.gw.principals.get(approval.principal)
-            if approver_problem(who, requester, approval) is not None:
+            if approver_problem(who.name, who, requester, approval.principal, approval.end_user) is not None:
                 approval = None
         if approval is None:
             return _error(404, "no such approval", "approval_not_found")
@@ -96,13 +82,11 @@ class ApprovalsApi:
             return err.response()
         if approval is None:
             return _error(404, "no such approval", "approval_not_found")
-        problem = approver_problem(who, self.gw.principals.get(approval.principal), approval)
-        if problem is not None:
-            self._audit(who, approval, "block", f"not an approver: {problem}")
-            await committed(self.gate.drain(), self.gw.config.audit.durable)
-            return _error(403, problem, "not_an_approver")
-        try:  # Approvals audits the decision and a refused one
+        try:  # Approvals checks who may decide, and audits the decision and a refused one
             decided = self.approvals.decide(approval.id, who.name, approve, note)
+        except NotAnApprover as err:
+            await committed(self.gate.drain(), self.gw.config.audit.durable)
+            return _error(403, str(err), "not_an_approver")
         except InputError as err:
             await committed(self.gate.drain(), self.gw.config.audit.durable)
             return _error(409, str(err), "approval_not_pending")
@@ -120,22 +104,6 @@ class ApprovalsApi:
         if not isinstance(note, str):
             raise GatewayError(400, "'note' must be a string", "invalid_request_error", "invalid_request", "note")
         return note[:MAX_NOTE]
-
-    def _audit(self, who: Principal, approval: Approval, action: str, reason: str) -> None:
-        self.gate.submit(
-            {
-                "principal": who.name,
-                "end_user": approval.end_user,
-                "direction": "approval",
-                "verdict": {"action": action, "policy": "approvals", "reason": reason},
-                "data": {
-                    "approval": approval.id,
-                    "requester": approval.principal,
-                    "tool": approval.tool,
-                    "status": approval.status,
-                },
-            }
-        )
 
 
 def _public(approval: Approval) -> dict[str, Any]:

@@ -23,7 +23,9 @@ from sqlalchemy import select, update
 
 from aiposture.errors import InputError
 from aiposture.identity.access_db import aware, check_name, guarded_session
+from aiposture.identity.approvers import NotAnApprover, approver_problem
 from aiposture.identity.notify import WebhookNotifier, check_callback_url
+from aiposture.identity.principals import Principals
 from aiposture.identity.secrets_mask import mask_arguments
 from aiposture.store.database import Store
 from aiposture.store.tables_access import ApprovalRow
@@ -144,6 +146,12 @@ class Approvals:
         before = self.get(approval_id)
         if before is None:
             raise InputError(f"no approval {approval_id!r}")
+        registry = Principals(self.store)
+        problem = approver_problem(approver, registry.get(approver), registry.get(before.principal),
+                                   before.principal, before.end_user)
+        if problem is not None:
+            self._audit(before, "block", "decision refused", approver=approver, refused=f"not an approver: {problem}")
+            raise NotAnApprover(problem)
         window = before.expires - before.created
         # a transaction of its own whose first statement is the UPDATE (no read snapshot to upgrade)
         with guarded_session(self.store, "approvals") as s:
@@ -217,7 +225,8 @@ class Approvals:
             return
         self.audit({
             "principal": approval.principal, "end_user": approval.end_user, "direction": "approval",
-            "verdict": {"action": action, "policy": f"approval:{event}"},
+            "verdict": {"action": action, "policy": f"approval:{event}",
+                        **({"reason": extra["refused"]} if "refused" in extra else {})},
             "data": {"approval": approval.id, "event": event, "tool": approval.tool, "status": approval.status,
                      "risk": approval.risk, "decided_by": approval.decided_by, "note": approval.note,
                      "arguments_hash": approval.arguments_hash, **extra},
