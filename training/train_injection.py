@@ -42,6 +42,7 @@ from aiposture.detect.injection.detector import (  # noqa: E402
     InjectionDetector,
     classifier_text,
     combiner_features,
+    left_to_signatures,
 )
 from aiposture.detect.injection.signatures import default_signatures  # noqa: E402
 from aiposture.detect.normalize import FEATURE_NAMES, feature_vector, normalize  # noqa: E402
@@ -175,8 +176,10 @@ def main() -> int:
     model = LinearTextModel(weights=weights, extra=extra_w, bias=bias, classes=("injection",),
                             bits=args.bits, calibration=calib)
 
-    def evidence(ids: np.ndarray) -> np.ndarray:
-        rows = []
+    def evidence(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stacker features per text, and which texts the detector leaves to the
+        signatures (scored 0 at run time, so scored 0 here too)."""
+        rows, short = [], []
         scorer = InjectionDetector(model=model, combiner=np.zeros(len(COMBINER_FEATURES) + 1),
                                    signatures=sigs)
         for i in ids:
@@ -185,23 +188,27 @@ def main() -> int:
             hits = sigs.scan(views)
             z = scorer.classifier_logit(n, hits)
             rows.append(combiner_features(z, hits, n, corpus[i].direction))
-        return np.array(rows)
+            short.append(left_to_signatures(n, hits))
+        return np.array(rows), np.array(short, dtype=bool)
 
-    ev_val = evidence(idx["validation"])
-    comb = LogisticRegression(C=1.0, max_iter=2000).fit(ev_val, y[idx["validation"]])
+    def combine(ev: np.ndarray, short: np.ndarray) -> np.ndarray:
+        return np.where(short, 0.0, 1 / (1 + np.exp(-(ev @ combiner[:-1] + combiner[-1]))))
+
+    ev_val, short_val = evidence(idx["validation"])
+    comb = LogisticRegression(C=1.0, max_iter=2000).fit(ev_val[~short_val], y[idx["validation"]][~short_val])
     combiner = np.concatenate([comb.coef_.ravel(), comb.intercept_]).astype(np.float64)
 
-    ev_test = evidence(idx["test"])
+    ev_test, short_test = evidence(idx["test"])
     y_test = y[idx["test"]]
     clf_only = ev_test[:, 0]
-    combined = 1 / (1 + np.exp(-(ev_test @ combiner[:-1] + combiner[-1])))
+    combined = combine(ev_test, short_test)
     sig_only = ev_test[:, 1] * (1 / (1 + np.exp(-ev_test[:, 2])))
     metrics = {"corpus": len(corpus), "label_cleaning": cleaning, "split": split_info, "C": C, "bits": args.bits,
                "sizes": {k: {"n": int(len(v)), "attacks": int(y[v].sum())} for k, v in idx.items()},
                "combiner": dict(zip(list(COMBINER_FEATURES) + ["bias"], combiner.round(4).tolist(),
                                     strict=True)),
                "extra_features": dict(zip(FEATURE_NAMES, extra_w.ravel().round(4).tolist(), strict=True))}
-    ev_val_comb = 1 / (1 + np.exp(-(ev_val @ combiner[:-1] + combiner[-1])))
+    ev_val_comb = combine(ev_val, short_val)
     _, thr_val = tpr_at_fpr(y[idx["validation"]], ev_val_comb)
     metrics["threshold_1pct_fpr_validation"] = thr_val
     metrics["test"] = {}

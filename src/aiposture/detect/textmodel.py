@@ -76,7 +76,7 @@ def hashed_ngrams_at(text: str, bits: int, positions: bool = True) -> tuple[np.n
     return ids, (np.concatenate([p[1] for p in parts]) if positions else None)
 
 
-MAX_BITS = 18
+MAX_BITS = 20  # the injection model's table; the content model (16 bits) shifts these
 
 
 def hashed_parts(text: str, bits: int) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -14,7 +14,8 @@ next to the weights): a logistic "stacker"
 
     z = w . [classifier logit (Platt-calibrated), has signature,
              has signature * logit(max signature weight), log(1 + #families),
-             obfuscation seen, signature only in a decoded layer, direction is document] + b
+             obfuscation seen, signature only in a decoded layer, direction is document,
+             the classifier and signature logits again for documents only] + b
     score = sigmoid(z)
 
 so a signature hit raises the score by what it was worth on held-out data, and the
@@ -37,7 +38,8 @@ from aiposture.model import Detection, Direction
 
 MODEL_FILE = "injection-v1.npz"
 COMBINER_FEATURES = ("classifier_logit", "has_signature", "signature_logit", "families",
-                     "obfuscated", "decoded_only", "document")
+                     "obfuscated", "decoded_only", "document", "classifier_logit_in_document",
+                     "signature_logit_in_document")
 MAX_CHARS = 1_000_000  # past this only the first MAX_CHARS are scanned (reported in the explanation)
 LOCAL_CONTEXT = 200  # characters either side of a signature hit for the local classifier window
 LOCAL_HITS = 2
@@ -57,9 +59,19 @@ def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normaliz
     decoded_only = bool(hits) and all(h.layer not in ("text", "normalized") for h in hits)
     obfuscated = any(norm.features.get(k) for k in ("invisible", "confusables", "leetspeak",
                                                      "split_chars", "decoded_segments"))
-    return [clf_logit, 1.0 if hits else 0.0, math.log(best / (1 - best)) if hits else 0.0,
-            math.log1p(len(families)), 1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0,
-            1.0 if direction in ("document", "response") else 0.0]
+    sig_logit = math.log(best / (1 - best)) if hits else 0.0
+    document = 1.0 if direction in ("document", "response") else 0.0
+    # the two interactions let documents weigh the classifier and the signatures
+    # differently from prompts (documents quote and discuss instructions more often)
+    return [clf_logit, 1.0 if hits else 0.0, sig_logit, math.log1p(len(families)),
+            1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0, document,
+            clf_logit * document, sig_logit * document]
+
+
+def left_to_signatures(norm: Normalized, hits: list[SignatureHit]) -> bool:
+    """True for a text the classifier must not judge (fewer than three words, nothing
+    decoded) and no signature matched: its score is 0."""
+    return not hits and not norm.layers and too_short_for_a_classifier(norm.skeleton)
 
 
 @dataclass
@@ -133,7 +145,7 @@ class InjectionDetector:
         z = float(np.dot(self.combiner[:-1], feats) + self.combiner[-1])
         score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         clf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, clf_logit))))
-        if not hits and not norm.layers and too_short_for_a_classifier(norm.skeleton):
+        if left_to_signatures(norm, hits):
             score = 0.0  # a greeting: no signature, nothing decoded, too little for the classifier
         return InjectionAnalysis(score, clf, hits, norm, truncated, feats)
 
