@@ -160,3 +160,15 @@ def test_writer_reports_store_failure(trail, make_records):
     future = trail.writer.submit(make_records(1)[0])
     with pytest.raises(Exception, match="audit write failed"):
         future.result(10)
+
+
+def test_appended_events_without_a_time_get_one_in_the_body_and_the_column(trail):
+    """Commands append records without a time (approvals, elevations): search, export
+    and retention read the time from the event, so it must be set and hashed."""
+    trail.append([{"principal": "ops-bot", "direction": "approval", "verdict": {"action": "allow"}}])
+    (event,) = list(trail.events())
+    assert event["time"] and event["time"].endswith("Z")
+    with trail.db.engine.connect() as conn:
+        column = conn.exec_driver_sql("SELECT time FROM audit_events").scalar()
+    assert column == event["time"]
+    assert trail.verify().ok

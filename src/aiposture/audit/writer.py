@@ -46,13 +46,15 @@ def append_batch(
         rows, seqs = [], []
         for record in records:
             seq += 1
+            if not record.get("time"):  # the same instant in the column and the hashed body
+                record = {**record, "time": utc_now_text()}
             body = event_body(seq, record)
             digest = chain_hash(prev, body)
             verdict = record.get("verdict") or {}
             rows.append(
                 (
                     seq,
-                    record.get("time") or utc_now_text(),
+                    record["time"],
                     record.get("principal"),
                     record.get("end_user"),
                     record.get("app"),
