@@ -207,25 +207,34 @@ def main() -> int:
             if name.startswith("rebuff"):
                 results.append(summarise("aiposture injection (rebuff sample)", rows_for, ours, 0.5))
             results.append(summarise(name, rows_for, got, PEERS[name][3]))
-    langs: dict[str, list[dict]] = {}
-    for r in rows:
-        langs.setdefault(r["lang"], []).append(r)
-    per_lang = {}
-    for lang, rs in sorted(langs.items()):
-        y = np.array([r["label"] for r in rs])
-        s = np.array([ours[r["id"]][0] for r in rs])
-        per_lang[lang] = {"n": len(rs), "attacks": int(y.sum()), **metrics(y, s, 0.5)}
+    per_lang = _slices(rows, ours, "lang")
+    per_direction = _slices(rows, ours, "direction")
     OUT.mkdir(exist_ok=True)
-    report = {"results": results, "per_language": per_lang}
+    report = {"results": results, "per_language": per_lang, "per_direction": per_direction}
     (OUT / "injection_bench.json").write_text(json.dumps(report, indent=1))
     print(table(results))
-    print()
-    print("| language | n | attacks | AUC | TPR @ 1% FPR | TPR / FPR at 0.5 |")
-    print("|---|---|---|---|---|---|")
-    for lang, m in per_lang.items():
-        print(f"| {lang} | {m['n']} | {m['attacks']} | {m['auc']:.4f} | {m['tpr_at_1pct_fpr']:.1%} | "
-              f"{m['tpr_at_default']:.1%} / {m['fpr_at_default']:.1%} |")
+    for key, per in (("language", per_lang), ("direction", per_direction)):
+        print()
+        print(f"| {key} | n | attacks | AUC | TPR @ 1% FPR | TPR / FPR at 0.5 |")
+        print("|---|---|---|---|---|---|")
+        for name, m in per.items():
+            print(f"| {name} | {m['n']} | {m['attacks']} | {m['auc']:.4f} | {m['tpr_at_1pct_fpr']:.1%} | "
+                  f"{m['tpr_at_default']:.1%} / {m['fpr_at_default']:.1%} |")
     return 0
+
+
+def _slices(rows: list[dict], ours: dict, key: str) -> dict[str, dict]:
+    """Our metrics per value of `key` (language, direction); TPR at 1% FPR uses the
+    slice's own benign texts."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r[key], []).append(r)
+    out = {}
+    for name, rs in sorted(groups.items()):
+        y = np.array([r["label"] for r in rs])
+        s = np.array([ours[r["id"]][0] for r in rs])
+        out[name] = {"n": len(rs), "attacks": int(y.sum()), **metrics(y, s, 0.5)}
+    return out
 
 
 if __name__ == "__main__":
