@@ -14,8 +14,7 @@ next to the weights): a logistic "stacker"
 
     z = w . [classifier logit (Platt-calibrated), has signature,
              has signature * logit(max signature weight), log(1 + #families),
-             obfuscation seen, signature only in a decoded layer, direction is document,
-             the classifier and signature logits again for documents only] + b
+             obfuscation seen, signature only in a decoded layer, direction is document] + b
     score = sigmoid(z)
 
 so a signature hit raises the score by what it was worth on held-out data, and the
@@ -38,8 +37,7 @@ from aiposture.model import Detection, Direction
 
 MODEL_FILE = "injection-v1.npz"
 COMBINER_FEATURES = ("classifier_logit", "has_signature", "signature_logit", "families",
-                     "obfuscated", "decoded_only", "document", "classifier_logit_in_document",
-                     "signature_logit_in_document")
+                     "obfuscated", "decoded_only", "document")
 MAX_CHARS = 1_000_000  # past this only the first MAX_CHARS are scanned (reported in the explanation)
 LOCAL_CONTEXT = 200  # characters either side of a signature hit for the local classifier window
 LOCAL_HITS = 2
@@ -59,13 +57,11 @@ def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normaliz
     decoded_only = bool(hits) and all(h.layer not in ("text", "normalized") for h in hits)
     obfuscated = any(norm.features.get(k) for k in ("invisible", "confusables", "leetspeak",
                                                      "split_chars", "decoded_segments"))
-    sig_logit = math.log(best / (1 - best)) if hits else 0.0
-    document = 1.0 if direction in ("document", "response") else 0.0
-    # the two interactions let documents weigh the classifier and the signatures
-    # differently from prompts (documents quote and discuss instructions more often)
-    return [clf_logit, 1.0 if hits else 0.0, sig_logit, math.log1p(len(families)),
-            1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0, document,
-            clf_logit * document, sig_logit * document]
+    return [clf_logit, 1.0 if hits else 0.0, math.log(best / (1 - best)) if hits else 0.0,
+            math.log1p(len(families)), 1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0,
+            # a reply is the model's own voice, not third-party text: it is weighed like a
+            # prompt (a reply that starts carrying out a jailbreak is what the guard must stop)
+            1.0 if direction == "document" else 0.0]
 
 
 def left_to_signatures(norm: Normalized, hits: list[SignatureHit]) -> bool:
