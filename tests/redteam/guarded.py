@@ -1,7 +1,7 @@
 """An in-process stand-in for the gateway: the sample target behind aiposture's
 guard with a sensible policy (block injected prompts, drop injected documents,
-block unsafe or leaking replies, hold dangerous tool calls for approval, cap the
-output length). Lives in tests because redteam must not import the guard."""
+block unsafe replies and redact sensitive values in them, hold dangerous tool calls
+for approval, cap the output length). Lives in tests because redteam must not import the guard."""
 
 from __future__ import annotations
 
@@ -36,9 +36,13 @@ class GuardedApp:
                         m["content"] = m["content"].replace(doc["text"], "[document removed by policy]")
         reply = chat({**request, "messages": messages})
         text = reply["content"][: self.max_output]
-        if self.guard.check(text, "response").action == "block":
+        verdict = self.guard.check(text, "response")
+        if verdict.action == "block":
             self.blocked["response"] += 1
             return {"content": BLOCKED}
+        if verdict.action == "redact" and verdict.redacted is not None:  # as the gateway answers
+            self.blocked["response"] += 1
+            text = verdict.redacted
         calls = [c for c in reply.get("tool_calls") or [] if c["name"] not in self.dangerous]
         if len(calls) < len(reply.get("tool_calls") or []):
             self.blocked["tool"] += 1
