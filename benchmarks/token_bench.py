@@ -1,5 +1,5 @@
 """Access-token verification on one core: aiposture's full verify (EdDSA signature via
-PyJWT, claims, and the shared revocation lookup in SQLite) against PyJWT's own decode
+PyJWT with a libsodium check, claims, and the shared revocation lookup in SQLite) against PyJWT's own decode
 and two peers run offline on the same tokens (Authlib and joserfc, in
 benchmarks/.venv-authlib).
 
@@ -15,7 +15,8 @@ Rows:
 - aiposture verify, cold, no revocation probe: the same without the table, to show its cost.
 - PyJWT decode: `jwt.decode(token, key, algorithms=["EdDSA"], audience, issuer)`, the baseline
   with no revocation check.
-- Ed25519 verify only (cryptography): the floor.
+- Ed25519 verify only, through cryptography (OpenSSL) and through PyNaCl (libsodium,
+  which aiposture's verify uses since it is ~2x faster here): the floors.
 - Authlib / joserfc: decode plus claim validation of the same tokens with the same key.
 
 Each figure is the best of three passes of `--verifications` calls, pinned to `--core`.
@@ -35,6 +36,7 @@ import jwt
 
 from aiposture.identity.keys import KeyRing
 from aiposture.identity.revocation import Revocations
+from aiposture.identity.sodium_eddsa import verify_key
 from aiposture.identity.tokens import Tokens
 from aiposture.store.database import Store
 
@@ -111,7 +113,13 @@ def main() -> None:
         def raw(pair) -> None:
             key.verify(pair[1], pair[0])
 
-        rows.append(("Ed25519 verify only (cryptography)", _best(raw, sigs, n), ""))
+        rows.append(("Ed25519 verify only (cryptography / OpenSSL)", _best(raw, sigs, n), ""))
+        sodium = verify_key(key)
+
+        def raw_sodium(pair) -> None:
+            sodium.verify(pair[0], pair[1])
+
+        rows.append(("Ed25519 verify only (PyNaCl / libsodium, what aiposture uses)", _best(raw_sodium, sigs, n), ""))
         for name, result in _peers(folder, tokens, issued, n, args.core).items():
             if "per_s" in result:
                 note = f"{name} {result['version']}" + (f", {result['errors']} errors" if result["errors"] else "")

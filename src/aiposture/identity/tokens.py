@@ -2,7 +2,8 @@
 
 Only `EdDSA` is accepted (the header is read first, so `none`, HS256 keyed with the
 public key and RS*/ES* tokens are refused before any key is touched), the `kid` must
-name a key of the ring, and the claims are checked on every call: expiry,
+name a key of the ring (the signature is checked through libsodium, see
+sodium_eddsa.py), and the claims are checked on every call: expiry,
 not-before, issuer, audience, and the shared revocation table. A bounded cache of
 verified signatures (keyed by the whole token text) skips the Ed25519 check for a
 token seen before; everything else is still checked each time.
@@ -24,6 +25,7 @@ from jwt.exceptions import InvalidSignatureError, InvalidTokenError
 from aiposture.errors import AIPostureError, InputError, StoreError
 from aiposture.identity.keys import KeyRing
 from aiposture.identity.revocation import Revocations
+from aiposture.identity.sodium_eddsa import SodiumEd25519, verify_key
 
 ALGORITHMS = ("EdDSA",)
 TOKEN_TYPE = "at+jwt"
@@ -142,7 +144,9 @@ class Tokens:
         self.leeway_s = leeway_s
         self.cache_size = cache_size
         self._cache: OrderedDict[str, TokenClaims] = OrderedDict()
-        self._jws = jwt.PyJWS(algorithms=list(ALGORITHMS))
+        self._jws = jwt.PyJWS(algorithms=[])  # only EdDSA, checked through libsodium (sodium_eddsa.py)
+        self._jws.register_algorithm("EdDSA", SodiumEd25519())
+        self._verify_keys: dict[str, object] = {}
 
     # --- issuing ---------------------------------------------------------------
     def issue(
@@ -184,8 +188,13 @@ class Tokens:
         public = self.keys.public_key(kid)
         if public is None:
             raise TokenError("unknown_key", "token key id is not a key of this gateway (rotated out or forged)")
+        sodium_key = self._verify_keys.get(kid)
+        if sodium_key is None:
+            sodium_key = self._verify_keys[kid] = verify_key(public)
         try:
-            payload = json.loads(self._jws.decode_complete(token, key=public, algorithms=list(ALGORITHMS))["payload"])
+            payload = json.loads(
+                self._jws.decode_complete(token, key=sodium_key, algorithms=list(ALGORITHMS))["payload"]
+            )
         except InvalidSignatureError:
             raise TokenError("bad_signature", "token signature does not verify (tampered or forged)") from None
         except (InvalidTokenError, ValueError, UnicodeDecodeError):
