@@ -24,6 +24,8 @@ def read_mapping(path: Path | str, label: str | None = None, max_bytes: int | No
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError:
+        raise InputError(f"{label} is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{label} is not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict):
