@@ -101,6 +101,11 @@ IDENTITY_CASES = [
         access=ACCESS)}, "pass", "timeout 900 s"),  # the gateway's default timeout
     ("tool_approvals_enforced", {}, {"gateway": gateway(access="a/", approvals={"timeout_s": 604800}),
                                      "identity": IdentityEvidence(access=ACCESS)}, "fail", "timeout_s 604800"),
+    # a timeout that is not a number of seconds fails with it named (it used to fail the query on formatting)
+    ("tool_approvals_enforced", {}, {"gateway": gateway(access="a/", approvals={"timeout_s": "1 week"}),
+                                     "identity": IdentityEvidence(access=ACCESS)}, "fail", "timeout_s '1 week'"),
+    ("tool_approvals_enforced", {}, {"gateway": gateway(access="a/", approvals={"timeout_s": True}),
+                                     "identity": IdentityEvidence(access=ACCESS)}, "fail", "timeout_s True"),
     ("tool_approvals_enforced", {}, {"gateway": gateway(**WITH_ACCESS), "identity": IdentityEvidence(
         access=AccessEvidence(folder="a", policies=3, waivers=2, unscoped_waivers=("mail-all (t.cedar)",)))},
      "fail", "mail-all (t.cedar): waives approval"),

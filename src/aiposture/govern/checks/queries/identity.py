@@ -179,12 +179,15 @@ def tool_approvals_enforced(ctx: PostureContext, max_timeout_s: float = 86400) -
     timeout = lookup(config, "approvals.timeout_s")
     timeout = 900 if timeout is None else timeout
     failing = [f"policy {w}: waives approval without naming who and what" for w in access.unscoped_waivers]
-    if not isinstance(timeout, int | float) or not 0 < timeout <= max_timeout_s:
-        failing.append(f"approvals.timeout_s {timeout}: must be 1..{max_timeout_s:.0f} (no answer = deny)")
+    numeric = isinstance(timeout, int | float) and not isinstance(timeout, bool)
+    if not numeric or not 0 < timeout <= max_timeout_s:
+        failing.append(f"approvals.timeout_s {timeout!r}: must be 1..{max_timeout_s:.0f} seconds (no answer = deny)")
     subjects = 1 + access.waivers
+    # the pass text formats the timeout as a number: only build it when the timeout is one
     return _outcome(
         subjects, failing,
         f"{len(failing)} weakness(es) in the approval gate",
+        "" if failing else
         f"high-risk tools wait for approval (timeout {timeout:.0f} s; {access.waivers} scoped waiver(s))",
     )
 
