@@ -125,6 +125,8 @@ def test_tokens_issue_revoke_and_disable(env):
         (["tokens", "issue", "agent-1", "--ttl", "999999"], "lifetime"),
         (["tokens", "revoke"], "exactly one"),
         (["tokens", "revoke", "--jti", "a", "--principal", "b"], "exactly one"),
+        (["tokens", "revoke", "--jti", ""], "--jti must not be empty"),
+        (["tokens", "revoke", "--principal", " "], "--principal must not be empty"),
     ],
 )
 def test_tokens_bad_input(env, args, message):
@@ -132,6 +134,7 @@ def test_tokens_bad_input(env, args, message):
     _run("principals", "add", "agent-1", "--kind", "agent", "--model", "gpt-*", "--db", db)
     result = _run(*args, "--db", db, ok=False)
     assert result.exit_code == 2 and message in result.stderr
+    assert _run("tokens", "revocations", "--db", db, "--format", "json").stdout.strip() == "[]"
 
 
 def test_keys_rotate_and_list(env):

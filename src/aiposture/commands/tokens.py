@@ -124,6 +124,8 @@ def revoke(
     def body() -> None:
         if (jti is None) == (principal is None):
             raise InputError("give exactly one of --jti or --principal")
+        if not (jti if jti is not None else principal or "").strip():
+            raise InputError(f"--{'jti' if jti is not None else 'principal'} must not be empty")
         env = IdentityEnv.open(db, config)
         revocations = env.revocations()
         if jti is not None:
@@ -134,7 +136,7 @@ def revoke(
             what = {"revoked_principal": principal}
         env.audit({"principal": principal, "verdict": {"action": "block", "policy": "tokens", "reason": "revoked"},
                    "data": {"event": "token_revoked", "reason": reason[:300], **what}})
-        typer.echo(f"revoked {'token ' + jti if jti else 'every token of ' + repr(principal)}", err=True)
+        typer.echo(f"revoked {'token ' + jti if jti is not None else 'every token of ' + repr(principal)}", err=True)
 
     run_command(body)
 
