@@ -118,6 +118,7 @@ def test_oauth_errors(gateway, form, auth, status, error):
         ('{"grant_type": "client_credentials"}', "application/json", "content type"),
         ("grant_type=client_credentials&grant_type=client_credentials", None, "more than once"),
         (b"grant_type=\xff\xfe", None, "valid form"),
+        ("grant_type=client_credentials&scope=%FF%FE", None, "valid form"),
         ("scope=" + "a" * 9000, None, "longer than"),
         ("&".join(f"f{i}=1" for i in range(40)), None, "valid form"),
         ("x=" + "a" * 40_000, None, "exceeds"),

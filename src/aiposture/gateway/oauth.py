@@ -58,7 +58,7 @@ async def _read_form(request: Request, timeout_s: float) -> dict[str, str]:
 
     try:
         raw = await asyncio.wait_for(read(), timeout_s)
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=32)
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=32, errors="strict")
     except TimeoutError:
         raise GrantError("invalid_request", "request body not received in time") from None
     except (UnicodeDecodeError, ValueError):
