@@ -48,7 +48,7 @@ class Store:
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
-            raise StoreError(f"cannot open database {url.split('@')[-1]}: {exc}") from exc
+            raise StoreError(f"cannot open database {url.split('@')[-1]}: {' '.join(str(exc).split())}") from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         store = cls(engine)
@@ -69,7 +69,9 @@ class Store:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "heads")
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate database: {exc.__class__.__name__}: {exc.orig or exc}") from exc
+            # drivers' messages span lines (libpq adds "Is the server running…"): errors are one line
+            detail = " ".join(str(exc.orig or exc).split())
+            raise StoreError(f"cannot migrate database: {exc.__class__.__name__}: {detail}") from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
