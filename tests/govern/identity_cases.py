@@ -111,7 +111,8 @@ IDENTITY_CASES = [
      "fail", "mail-all (t.cedar): waives approval"),
     ("tool_approvals_enforced", {}, {"gateway": gateway()}, "fail", "no tool call is held"),
     ("tool_approvals_enforced", {}, {"gateway": gateway(**WITH_ACCESS), "identity": IdentityEvidence(
-        access=AccessEvidence(folder="a", error="bad"))}, "not_assessed", "do not load"),
+        access=AccessEvidence(folder="a", error="access policies in a do not load: bad"))}, "not_assessed",
+     "access policies in a do not load: bad (so"),  # the error said once, not "do not load: … do not load"
     # approval requests answered in time
     ("approvals_answered", {"max_lapsed_share": 0.1}, {"identity": IdentityEvidence(approvals={
         "a": ApprovalStats(requested=10, lapsed=1), "b": ApprovalStats(requested=3, lapsed=0)})}, "pass",

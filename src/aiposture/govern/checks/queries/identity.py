@@ -175,7 +175,7 @@ def tool_approvals_enforced(ctx: PostureContext, max_timeout_s: float = 86400) -
         return Outcome(status=Status.FAIL, subjects=1, failing=["gateway"],
                        why="no access policies on the gateway: no tool call is held for approval")
     if access.error:
-        return Outcome(status=Status.NOT_ASSESSED, why=f"access policies do not load: {access.error}")
+        return Outcome(status=Status.NOT_ASSESSED, why=f"{access.error} (so no approval gate to judge)")
     timeout = lookup(config, "approvals.timeout_s")
     timeout = 900 if timeout is None else timeout
     failing = [f"policy {w}: waives approval without naming who and what" for w in access.unscoped_waivers]
