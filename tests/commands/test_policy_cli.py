@@ -68,6 +68,7 @@ def test_a_request_file_of_cases_is_a_policy_test_suite(tmp_path):
     ("{", "not JSON"),
     ("[1]", "a request is a JSON object"),
     ('{"principal": {"name": "x"}, "action": "fly", "resource": "r"}', "action"),
+    ("[]", "no requests"),
     ('{"principal": {"name": "x", "kind": "robot"}, "action": "call_tool", "resource": "r"}', "principal.kind"),
     ('{"principal": {"name": "x"}, "action": "call_tool", "resource": "r", "colour": 1}', "colour"),
     ('{"principal": {"name": "x"}, "action": "call_tool", "resource": "r", "context": {"source_ip": "nope"}}',
@@ -89,6 +90,7 @@ def test_bad_request_files_exit_2_with_one_line(tmp_path, content, message):
     (["--principal", "a", "--action", "call_tool", "--resource", "t", "--expect", "maybe"], "--expect"),
     (["--principal", "a", "--action", "call_tool", "--resource", "t", "--user-risk", "extreme"], "user_risk"),
     (["-r", "/nonexistent/r.json"], "no such file"),
+    (["-r", "src"], "src: is a directory"),
 ])
 def test_bad_flags_exit_2(args, message):
     result = runner.invoke(app, ["policy", "test", *args])

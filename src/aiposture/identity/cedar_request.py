@@ -64,6 +64,8 @@ def _one_line(exc: ValidationError, where: str) -> InputError:
 
 def parse_request_docs(value: Any, where: str = "request") -> list[RequestDoc]:
     items = value if isinstance(value, list) else [value]
+    if not items:
+        raise InputError(f"{where}: no requests (an empty list tests nothing)")
     if len(items) > MAX_REQUESTS:
         raise InputError(f"{where}: more than {MAX_REQUESTS} requests")
     out = []
@@ -85,6 +87,10 @@ def read_request_file(path: Path) -> list[RequestDoc]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a request file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     try:
