@@ -49,11 +49,13 @@ IDENTITY_CASES = [
     ("agents_registered", {}, {"assets": [agent(identity=None)], "identity": ids(who())}, "fail",
      "bot_agent: no registered identity"),
     ("agents_registered", {}, {"assets": [agent()], "identity": ids(who(sponsors=()))}, "fail",
-     "no owner and sponsor"),
+     "no sponsor other than its owner alice"),
     ("agents_registered", {}, {"assets": [agent()], "identity": ids(who(owner=None, sponsors=("bob",)))}, "fail",
-     "no owner and sponsor"),
+     "(bot-agent): no owner"),
+    # the owner listed as the only sponsor is not a second person; the evidence says so rather than
+    # "no owner and sponsor" about an identity that has both
     ("agents_registered", {}, {"assets": [agent()], "identity": ids(who(sponsors=("alice",)))}, "fail",
-     "no owner and sponsor"),  # the owner listed as the only sponsor is not a second person
+     "no sponsor other than its owner alice"),
     ("agents_registered", {}, {"assets": [agent()], "identity": ids()}, "fail", "no registered identity"),
     ("agents_registered", {}, {"assets": [agent()]}, "not_assessed", "no identity registry"),
     ("agents_registered", {}, {"identity": ids(who())}, "not_assessed", "no agents"),

@@ -62,8 +62,11 @@ def agents_registered(ctx: PostureContext) -> Outcome:
         record = principals.get(str(name)) if name else None
         if record is None:
             failing.append(f"agent {agent.name}: no registered identity")
-        elif not record.owner or not [s for s in record.sponsors if s != record.owner]:
-            failing.append(f"agent {agent.name} ({record.name}): no owner and sponsor")
+        elif not record.owner:
+            failing.append(f"agent {agent.name} ({record.name}): no owner")
+        elif not [s for s in record.sponsors if s != record.owner]:
+            # say which: an identity sponsored only by its owner has both, yet fails
+            failing.append(f"agent {agent.name} ({record.name}): no sponsor other than its owner {record.owner}")
     return _outcome(
         len(agents), failing,
         f"{len(failing)} of {len(agents)} agent(s) without a registered, sponsored identity",
