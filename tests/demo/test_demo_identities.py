@@ -83,3 +83,22 @@ def test_demo_registers_identities_once_and_assess_shows_the_identity_checks(tmp
     agents = {f["rule"]: f["evidence"] for f in doc["findings"] if f["rule"].startswith("AIP-AGENT-00")}
     assert "vendor_researcher" in agents["AIP-AGENT-002"] and "invoice-agent" in agents["AIP-AGENT-003"]
     assert "AIP-AGENT-004" not in agents  # the registered agents' code uses only granted tools
+
+
+def test_demo_keeps_an_identity_someone_registered_under_a_demo_name_and_adds_the_others(tmp_path, monkeypatch):
+    # it checked only invoice-agent, then failed half-way on the duplicate ops-bot (exit 2)
+    monkeypatch.chdir(tmp_path)
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    mine = runner.invoke(app, ["principals", "add", "ops-bot", "--kind", "agent", "--owner", "me@contoso.com",
+                               "--db", db])
+    assert mine.exit_code == 0, mine.output
+    result = runner.invoke(app, ["demo", "--dest", "contoso", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "registered the demo identities support-triage, invoice-agent" in result.output
+    store = Store.open(db)
+    try:
+        people = {p.name: p for p in Principals(store).list()}
+    finally:
+        store.close()
+    assert set(people) == {"support-triage", "invoice-agent", "ops-bot"}
+    assert people["ops-bot"].owner == "me@contoso.com"
