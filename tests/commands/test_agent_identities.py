@@ -127,3 +127,12 @@ def test_assess_links_agents(estate):
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "AIP-AGENT-002" in text and "invoice_payer" in text and "kb-helper" in text
+
+
+def test_a_principals_own_name_wins_over_another_principals_hint():
+    # the name won only over its own hints: a principal listed later whose discovered_as named
+    # an existing principal took that principal's agent
+    result = _scan(("invoice_payer", ["read_email"]))
+    link_agents(result, [_principal("invoice-payer", tools=["read_email"]),
+                         _principal("zz-finance", tools=["*"], attributes={"discovered_as": "invoice_payer"})])
+    assert result.assets[0].properties["identity"] == "invoice-payer"

@@ -30,9 +30,11 @@ def _norm(name: str) -> str:
 def _index(principals: list[Principal]) -> dict[str, Principal]:
     index: dict[str, Principal] = {}
     for p in principals:
-        for name in [*str(p.attributes.get(HINT, "")).split(","), p.name]:
+        for name in str(p.attributes.get(HINT, "")).split(","):
             if name.strip():
-                index[_norm(name)] = p  # the principal's own name wins over a hint (set last)
+                index[_norm(name)] = p
+    for p in principals:  # a principal's own name wins over any principal's hint (set last)
+        index[_norm(p.name)] = p
     return index
 
 
