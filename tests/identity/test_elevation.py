@@ -81,6 +81,25 @@ def test_only_a_sponsor_other_than_the_requester_decides(elevations, sponsor, re
     assert elevations.get(e.id).status == "pending"
 
 
+def test_a_registered_sponsor_must_be_an_active_person(store):
+    from aiposture.identity.principals import Principals
+
+    registry = Principals(store)
+    registry.add("ops-bot", "agent", sponsors=["sam", "helper-bot"])
+    registry.add("sam", "user")
+    registry.add("helper-bot", "agent")
+    elevations = Elevations(store, registry)
+    e = elevations.request("ops-bot", ["tool:x"], 5, "why")
+    registry.set_enabled("sam", False, actor="secops", reason="incident")
+    with pytest.raises(InputError, match="principal 'sam' is disabled"):
+        elevations.approve(e.id, "sam")
+    with pytest.raises(InputError, match="only people decide elevations"):
+        elevations.approve(e.id, "helper-bot")
+    assert elevations.get(e.id).status == "pending"
+    registry.set_enabled("sam", True, actor="secops")
+    assert elevations.approve(e.id, "sam").status == "approved"
+
+
 def test_denied_and_expired_requests_grant_nothing(elevations, clock):
     e = elevations.request("ops-bot", ["tool:x"], 5, "why")
     denied = elevations.deny(e.id, "alice", note="use the runbook")

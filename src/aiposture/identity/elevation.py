@@ -188,6 +188,16 @@ class Elevations:
         sponsors = list(getattr(principal, "sponsors", None) or []) if principal is not None else []
         if sponsor not in sponsors:
             return f"{sponsor!r} is not a sponsor of {current.principal!r} (sponsors: {', '.join(sponsors) or 'none'})"
+        # A sponsor who is a registered principal must be a person and active (as for approvals).
+        registered = self.principals.get(sponsor)
+        if registered is not None:
+            kind = getattr(registered, "kind", "user")
+            if kind != "user":
+                return f"only people decide elevations; {sponsor!r} is of kind {kind!r}"
+            status_reason = getattr(registered, "status_reason", None)
+            reason = status_reason() if callable(status_reason) else None
+            if reason:
+                return reason
         return None
 
     def _audit(self, elevation: Elevation | None, action: str, event: str, **extra: Any) -> None:
