@@ -74,6 +74,9 @@ def test_broken_policy_files_are_ignored_with_a_note(tmp_path, content):
     notes: list[str] = []
     ev = gather_evidence(tmp_path, notes=notes)
     assert ev.gateway is None
+    # a file that parsed to a list or a string was dropped without the note (say /etc/passwd
+    # given as --approved-models silently left the approved list to the gateway policy)
+    assert len(notes) == 1 and "policy.yaml" in notes[0] and notes[0].endswith("ignored")
 
 
 def test_evidence_log_feeds_audit_and_redteam(store, tmp_path):

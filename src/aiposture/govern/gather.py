@@ -43,7 +43,10 @@ def _read(path: Path, notes: list[str]) -> dict[str, Any] | None:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         notes.append(f"{path}: unreadable ({exc.__class__.__name__}), ignored")
         return None
-    return data if isinstance(data, dict) else None
+    if data is not None and not isinstance(data, dict):
+        notes.append(f"{path}: not a YAML mapping ({type(data).__name__}), ignored")
+        return None
+    return data
 
 
 def _find(root: Path | None, names: tuple[str, ...]) -> Path | None:
