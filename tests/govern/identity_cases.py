@@ -137,6 +137,12 @@ IDENTITY_CASES = [
         {**KB, "audience": "gw"}])}, "fail", "audience gw is not its own"),
     ("mcp_audience_bound", {}, {"gateway": gateway(mcp=[KB, {**KB, "name": "crm"}])}, "fail",
      "kb, crm: share audience"),
+    # servers are counted, not reasons: two entries sharing one audience are 2 of 2 (it read 1 of 2), and two
+    # entries on the gateway's audience, which also share it, are 2 of 2 (it read 3 of 3)
+    ("mcp_audience_bound", {}, {"gateway": gateway(mcp=[KB, {**KB, "name": "crm"}])}, "fail", "2 of 2 MCP"),
+    ("mcp_audience_bound", {}, {"gateway": gateway(mcp=[{**KB, "audience": "aiposture-gateway"},
+                                                        {**KB, "name": "crm", "audience": "aiposture-gateway"}])},
+     "fail", "2 of 2 MCP"),
     ("mcp_audience_bound", {}, {"gateway": gateway()}, "not_assessed", "no remote MCP"),
     ("mcp_audience_bound", {}, {}, "not_assessed", "no gateway"),
 ]

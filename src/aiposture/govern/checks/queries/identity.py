@@ -241,23 +241,28 @@ def mcp_audience_bound(ctx: PostureContext) -> Outcome:
     entries = _mcp_entries(config)
     gateway_aud = lookup(config, "tokens.audience") or "aiposture-gateway"
     failing, audiences = [], {}
-    for entry in entries:
+    bad: set[str] = set()  # the servers failing, counted once however many reasons they fail for
+    for i, entry in enumerate(entries):
         aud = str(entry.get("audience") or "")
-        audiences.setdefault(aud, []).append(str(entry.get("name")))
+        audiences.setdefault(aud, []).append((i, str(entry.get("name"))))
         if not aud or aud == gateway_aud:
             failing.append(f"gateway mcp {entry.get('name')}: audience {aud or 'unset'} is not its own")
-    failing += [f"gateway mcp {', '.join(names)}: share audience {aud}"
-                for aud, names in audiences.items() if aud and len(names) > 1]
+            bad.add(f"entry {i}")
+    for aud, named in audiences.items():
+        if aud and len(named) > 1:
+            failing.append(f"gateway mcp {', '.join(n for _, n in named)}: share audience {aud}")
+            bad.update(f"entry {i}" for i, _ in named)
     remote = [a for a in ctx.result.assets if a.kind == "mcp-server" and isinstance(a.properties.get("url"), str)
               and a.properties.get("url", "").startswith(("http://", "https://"))]
     for server in remote:
         why = _server_via_gateway(server.properties["url"], entries, ctx.evidence.gateway.base_urls)
         if why:
             failing.append(f"mcp-server {server.name} ({server.properties['url']}) {why}")
+            bad.add(f"asset {server.id}")
     subjects = len(entries) + len(remote)
     return _outcome(
         subjects, failing,
-        f"{len(failing)} of {subjects} MCP server(s) not behind audience-bound tokens",
+        f"{len(bad)} of {subjects} MCP server(s) not behind audience-bound tokens",
         f"all {subjects} remote MCP server(s) behind the gateway with their own token audience",
         empty="no remote MCP servers in scope",
     )
