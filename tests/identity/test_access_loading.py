@@ -106,7 +106,7 @@ def _touch(path, text):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
 
 
-def test_holder_hot_reloads_and_keeps_the_last_good_set(tmp_path):
+def test_holder_hot_reloads_and_keeps_the_last_good_set(tmp_path, caplog):
     folder = copy_shipped(tmp_path / "live")
     holder = AccessPolicyHolder(folder, check_every_s=0)
     agent = Who("a", tools=["search_kb"])
@@ -121,7 +121,9 @@ def test_holder_hot_reloads_and_keeps_the_last_good_set(tmp_path):
     assert not second.authorize(AccessRequest(agent, "call_tool", "search_kb")).allowed
 
     _touch(folder / "extra.cedar", "forbid (principal, action, resource) when { oops };")
-    assert holder.policy is second
+    with caplog.at_level("WARNING"):
+        assert holder.policy is second
+    assert "keeping the last good set" in caplog.text
     assert "extra.cedar: cannot parse Cedar" in holder.error
 
     (folder / "extra.cedar").unlink()
@@ -130,10 +132,12 @@ def test_holder_hot_reloads_and_keeps_the_last_good_set(tmp_path):
     assert third.authorize(AccessRequest(agent, "call_tool", "search_kb")).allowed
 
 
-def test_holder_without_a_path_has_no_policy_and_a_first_bad_load_keeps_none(tmp_path):
+def test_holder_without_a_path_has_no_policy_and_a_first_bad_load_keeps_none(tmp_path, caplog):
     assert AccessPolicyHolder(None).policy is None
     holder = AccessPolicyHolder(_folder(tmp_path, "nonsense"), check_every_s=0)
     assert holder.policy is None and "cannot parse Cedar" in holder.error
+    # there was no good set to keep: the gateway's start-up error is the only line a user sees
+    assert "keeping the last good set" not in caplog.text
 
 
 def test_shipped_set_loads_with_ids_reasons_and_approval_marks():

@@ -282,7 +282,8 @@ class AccessPolicyHolder:
                 self.error = None
             except InputError as exc:
                 self.error = str(exc)
-                log.warning("access policies in %s refused, keeping the last good set: %s", self.path, exc)
+                if self._policy is not None:  # at the first load there is no good set to keep: .error says why
+                    log.warning("access policies in %s refused, keeping the last good set: %s", self.path, exc)
             return self._policy
 
     @property
