@@ -74,6 +74,24 @@ def test_token_scopes_and_delegated_user_reach_the_policy(gateway, tmp_path):
     assert event["end_user"] == "dana"
 
 
+def test_a_user_calling_for_itself_is_judged_on_its_own_record(gateway, tmp_path):
+    gw = gateway(config={"access": str(write_policies(tmp_path / "access"))})
+    risky = gw.principals.add("erin", "user", attributes={"user_risk": "high"})[1]
+    calm = gw.principals.add("frank", "user", attributes={"user_risk": "low"})[1]
+
+    def ask(key, headers=None):
+        return httpx.post(
+            f"{gw.server.url}/v1/chat/completions",
+            headers={"authorization": f"Bearer {key}", **(headers or {})},
+            json={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "help"}]},
+        )
+
+    resp = ask(risky)  # her own record says her risk is high, though no end user is named
+    assert resp.status_code == 403 and "risk level is high" in resp.json()["error"]["message"]
+    gw.upstream.fake.replies.append({"json": chat_answer()})
+    assert ask(calm, {"x-aiposture-user-risk": "high"}).status_code == 200  # his record wins over a header
+
+
 def test_held_call_notifies_the_webhook_signed(gateway, serve, tmp_path, monkeypatch):
     received = []
 

@@ -8,7 +8,8 @@
 - `sensitivity`: the highest label of what the guard found in the request
   (before redaction), by the gateway policy's `sensitivity` map;
 - `user_risk` and `terms_accepted`: from the end user's registered principal
-  (attributes `user_risk`, `terms_accepted`) when there is one — a directory value
+  (attributes `user_risk`, `terms_accepted`) when there is one — a user principal
+  calling with no end user named is its own end user — a directory value
   wins over anything the calling app says; otherwise from the calling app's
   headers `x-aiposture-user-risk` (low|medium|high) and
   `x-aiposture-terms-accepted` (true|false); otherwise "unknown" and false.
@@ -138,7 +139,8 @@ def make_caller(
     risk = (headers.get(USER_RISK_HEADER) or "").strip().lower()
     caller.user_risk = risk if risk in _RISKS else "unknown"
     caller.terms_accepted = _flag(headers.get(TERMS_HEADER))
-    person = person_of(end_user) if end_user else None
+    # the end user's record; a user calling for itself is its own end user
+    person = person_of(end_user) if end_user else (principal if principal.kind == "user" else None)
     if person is not None and person.kind == "user":
         attrs = person.attributes
         if isinstance(attrs.get("user_risk"), str) and attrs["user_risk"].lower() in _RISKS:
