@@ -132,6 +132,12 @@ def test_search_bad_time(env):
     assert result.exit_code == 2 and "ISO 8601" in result.stderr
 
 
+def test_search_bad_action(env):
+    db, _ = env
+    result = runner.invoke(app, ["audit", "search", "--action", "blocked", "--db", db])
+    assert result.exit_code == 2 and "one of allow, redact, block, hold" in result.stderr
+
+
 def test_purge_then_verify(env):
     db, _ = env
     result = runner.invoke(app, ["audit", "purge", "--older-than-days", "365", "--db", db])

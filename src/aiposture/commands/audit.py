@@ -27,7 +27,8 @@ Principal = Annotated[str | None, typer.Option("--principal", help="Only this pr
 App = Annotated[str | None, typer.Option("--app", help="Only this app.")]
 Model = Annotated[str | None, typer.Option("--model", help="Only this model.")]
 Detector = Annotated[str | None, typer.Option("--detector", help="Only events naming this detector or type.")]
-Action = Annotated[str | None, typer.Option("--action", help="allow, redact or block.")]
+ACTIONS = ("allow", "redact", "block", "hold")  # hold: a tool call or elevation waiting for a person
+Action = Annotated[str | None, typer.Option("--action", help="allow, redact, block or hold.")]
 Since = Annotated[str | None, typer.Option("--since", help="From this time (ISO 8601, UTC).")]
 Until = Annotated[str | None, typer.Option("--until", help="Before this time (ISO 8601, UTC).")]
 Limit = Annotated[int | None, typer.Option("--limit", help="At most this many events.")]
@@ -52,6 +53,8 @@ def _time(value: str | None) -> str | None:
 
 
 def _filter(principal, app_name, model, detector, action, since, until, limit) -> EventFilter:
+    if action is not None and action not in ACTIONS:
+        raise InputError(f"--action {action!r}: one of {', '.join(ACTIONS)}")
     return EventFilter(
         principal=principal,
         app=app_name,
