@@ -98,6 +98,8 @@ def _check_chunk(args: tuple[list[tuple[int, bytes]], str]) -> list[Outcome]:
 
 def _numbered(lines: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
     for n, raw in enumerate(lines, start=1):
+        if n == 1:  # a UTF-8 byte order mark (Notepad, PowerShell 5 `Out-File`) is not part of the JSON
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
         raw = raw.rstrip(b"\r\n")
         if raw.strip():
             yield n, raw

@@ -91,6 +91,15 @@ def test_empty_input_and_file_input(policy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0 and lines_of(out.read_text())[0]["id"] == 1
 
 
+def test_a_byte_order_mark_and_crlf_from_windows_tools_are_read(policy: Path, tmp_path: Path) -> None:
+    # a file saved with a UTF-8 BOM had its first line rejected as "malformed JSON: Unexpected UTF-8 BOM"
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'\xef\xbb\xbf{"id": 1, "text": "hello"}\r\n{"id": 2, "text": "hi"}\r\n')
+    result = run(["--policy", str(policy), "--input", str(src)], b"")
+    assert result.exit_code == 0, result.output
+    assert [(o["id"], o["action"]) for o in lines_of(result.stdout)] == [(1, "allow"), (2, "allow")]
+
+
 def test_huge_text_gets_a_clear_verdict(policy: Path) -> None:
     data = json.dumps({"id": "big", "text": "a" * 10_000_001}).encode() + b"\n"
     (verdict,) = lines_of(run(["--policy", str(policy)], data).stdout)
