@@ -147,3 +147,10 @@ def test_hash_values_then_scan_finds_them_without_clear_values(tmp_path: Path,
     out = lines_of(run(["--policy", str(tmp_path / "p.yaml")],
                        b'{"id": 1, "text": "status of project obsidian?"}\n').stdout)
     assert out[0]["redacted"] == "status of <PROJECT_CODENAME_1>?"
+
+
+def test_negative_workers_is_bad_usage(policy: Path) -> None:
+    # accepted for small inputs; a large one failed later with multiprocessing's "Number of processes
+    # must be at least 1", which does not name the option
+    result = run(["--policy", str(policy), "--workers", "-3"], b'{"id": 1, "text": "x"}\n')
+    assert result.exit_code == 2 and "--workers" in result.output

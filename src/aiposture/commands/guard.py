@@ -51,7 +51,7 @@ def scan_command(
                                                 help="Policy YAML (default: the shipped one).")] = None,
     format: Annotated[ScanFormat, typer.Option("--format", "-f", help="Output format.")] = ScanFormat.jsonl,
     output: OutputOption = None,
-    workers: Annotated[int, typer.Option(help="Worker processes for large inputs (0: one per core).")] = 0,
+    workers: Annotated[int, typer.Option(min=0, help="Worker processes for large inputs (0: one per core).")] = 0,
     fail_on: Annotated[FailOnAction | None, typer.Option(
         "--fail-on", help="Exit 1 when any verdict is this action (or stronger).")] = None,
 ) -> None:
