@@ -139,6 +139,21 @@ def test_only_owner_or_sponsor_may_attest(principals):
         principals.attest("ghost", by="alice")
 
 
+def test_an_attester_may_not_be_itself_nor_a_disabled_or_non_person_principal(principals):
+    principals.add("a5", "agent", owner="alice", sponsors=["a5", "bob", "helper"])
+    principals.add("bob", "user")
+    principals.add("helper", "agent")
+    with pytest.raises(InputError, match="'a5' may not attest itself"):
+        principals.attest("a5", by="a5")
+    with pytest.raises(InputError, match="of kind 'agent', not a person"):
+        principals.attest("a5", by="helper")
+    principals.set_enabled("bob", False, actor="secops", reason="left the company")
+    with pytest.raises(InputError, match="principal 'bob' is disabled"):
+        principals.attest("a5", by="bob")
+    assert principals.get("a5").last_attested is None
+    assert principals.attest("a5", by="alice").last_attested is not None  # not registered: a person's name
+
+
 def test_rotate_is_a_lifecycle_event(principals):
     principals.add("a4", "agent")
     principals.rotate("a4", actor="alice")

@@ -285,6 +285,15 @@ class Principals:
         if by not in current.accountable():
             who = ", ".join(current.accountable()) or "nobody (set --owner or --sponsor)"
             raise InputError(f"{by!r} may not attest {name!r}: only its owner or a sponsor ({who})")
+        if by == name:
+            raise InputError(f"{name!r} may not attest itself")
+        attester = self.get(by)  # an owner or sponsor who is registered must be an active person
+        if attester is not None:
+            if attester.kind != "user":
+                raise InputError(f"{by!r} may not attest {name!r}: it is of kind {attester.kind!r}, not a person")
+            reason = attester.status_reason()
+            if reason:
+                raise InputError(f"{by!r} may not attest {name!r}: {reason}")
         now = datetime.now(UTC)
 
         def apply(row: PrincipalRow) -> None:
