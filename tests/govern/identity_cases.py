@@ -81,6 +81,11 @@ IDENTITY_CASES = [
      "enabled is false"),
     ("short_lived_tokens", {"max_ttl_s": 3600}, {"gateway": gateway(tokens={"ttl_s": 86400})}, "fail",
      "ttl_s 86400 is over 3600"),
+    # not a number of seconds: "15m" read "ttl_s 15m is over 3600", and true passed as 1 s
+    ("short_lived_tokens", {"max_ttl_s": 3600}, {"gateway": gateway(tokens={"ttl_s": "15m"})}, "fail",
+     "ttl_s '15m' is not a number of seconds"),
+    ("short_lived_tokens", {"max_ttl_s": 3600}, {"gateway": gateway(tokens={"ttl_s": True})}, "fail",
+     "ttl_s True is not a number"),
     ("short_lived_tokens", {"max_ttl_s": 3600}, {"gateway": gateway(), "identity": ids(
         key_calls={"bot-agent": 3, "quiet": 0}, token_calls={"other": 2})}, "fail",
      "bot-agent: 3 call(s) with its static API key"),

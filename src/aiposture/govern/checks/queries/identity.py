@@ -134,7 +134,9 @@ def short_lived_tokens(ctx: PostureContext, max_ttl_s: int = 3600) -> Outcome:
     failing = []
     if tokens.get("enabled", True) is False:
         failing.append("gateway tokens: enabled is false (agents can only send their static keys)")
-    elif not isinstance(ttl, int | float) or ttl > max_ttl_s:
+    elif not isinstance(ttl, int | float) or isinstance(ttl, bool):
+        failing.append(f"gateway tokens: ttl_s {ttl!r} is not a number of seconds")
+    elif ttl > max_ttl_s:
         failing.append(f"gateway tokens: ttl_s {ttl} is over {max_ttl_s}")
     identity = _identity(ctx)
     keys = identity.key_calls or {}
