@@ -115,7 +115,8 @@ IDENTITY_CASES = [
                                      "identity": IdentityEvidence(access=ACCESS)}, "fail", "timeout_s True"),
     ("tool_approvals_enforced", {}, {"gateway": gateway(**WITH_ACCESS), "identity": IdentityEvidence(
         access=AccessEvidence(folder="a", policies=3, waivers=2, unscoped_waivers=("mail-all (t.cedar)",)))},
-     "fail", "mail-all (t.cedar): waives approval"),
+     "fail", "mail-all (t.cedar): waives approval without naming who or, having no condition, what"),
+    # (it said "without naming who and what", also of a waiver that names who but no tool)
     ("tool_approvals_enforced", {}, {"gateway": gateway()}, "fail", "no tool call is held"),
     ("tool_approvals_enforced", {}, {"gateway": gateway(**WITH_ACCESS), "identity": IdentityEvidence(
         access=AccessEvidence(folder="a", error="access policies in a do not load: bad"))}, "not_assessed",

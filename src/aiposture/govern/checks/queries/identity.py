@@ -183,7 +183,8 @@ def tool_approvals_enforced(ctx: PostureContext, max_timeout_s: float = 86400) -
         return Outcome(status=Status.NOT_ASSESSED, why=f"{access.error} (so no approval gate to judge)")
     timeout = lookup(config, "approvals.timeout_s")
     timeout = 900 if timeout is None else timeout
-    failing = [f"policy {w}: waives approval without naming who and what" for w in access.unscoped_waivers]
+    failing = [f"policy {w}: waives approval without naming who or, having no condition, what"
+               for w in access.unscoped_waivers]
     numeric = isinstance(timeout, int | float) and not isinstance(timeout, bool)
     if not numeric or not 0 < timeout <= max_timeout_s:
         failing.append(f"approvals.timeout_s {timeout!r}: must be 1..{max_timeout_s:.0f} seconds (no answer = deny)")
