@@ -87,6 +87,15 @@ def test_deny_notifies_the_webhook(env):
         hub.close()
 
 
+def test_a_bad_webhook_is_named_as_the_webhook_and_not_echoed(env):
+    a = _pending(env["store"])
+    result = runner.invoke(app, ["approvals", "approve", a.id, "--as", "carol", "--webhook", "hooks/T0K3N-s3cret",
+                                 "--db", env["db"]])
+    assert result.exit_code == 2 and "the webhook URL must be an http(s) URL" in result.output
+    assert "callback_url" not in result.output and "T0K3N-s3cret" not in result.output
+    assert Approvals(env["store"]).get(a.id).status == "pending"
+
+
 def test_elevation_request_approve_list(env):
     result = runner.invoke(app, ["elevation", "request", "ops-bot", "--scope", "tool:deploy_*", "--minutes", "30",
                                  "--justification", "hotfix", "--db", env["db"], "-f", "json"])

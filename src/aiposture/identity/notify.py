@@ -48,13 +48,16 @@ def verify_signature(secret: str, body: bytes, timestamp: str, signature: str, *
     return hmac.compare_digest(sign(secret, stamp, body), signature or "")
 
 
-def check_callback_url(url: str | None, allowed_hosts: list[str] | None = None) -> str | None:
-    """An http(s) URL of bounded length, on an allowed host when a list is configured."""
+def check_callback_url(
+    url: str | None, allowed_hosts: list[str] | None = None, what: str = "callback_url"
+) -> str | None:
+    """An http(s) URL of bounded length, on an allowed host when a list is configured;
+    `what` names it in the error (the webhook URL is checked here too)."""
     if url is None:
         return None
     parsed = urlparse(url) if isinstance(url, str) and len(url) <= MAX_URL_CHARS else None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise InputError("callback_url must be an http(s) URL of at most 2048 characters")
+        raise InputError(f"{what} must be an http(s) URL of at most 2048 characters")
     if allowed_hosts is not None and not globs_match(tuple(allowed_hosts), parsed.hostname):
         raise InputError(f"callback_url host {parsed.hostname!r} is not an allowed callback host")
     return url
@@ -63,7 +66,8 @@ def check_callback_url(url: str | None, allowed_hosts: list[str] | None = None) 
 class WebhookNotifier:
     def __init__(self, url: str | None = None, secret: str | None = None, *, timeout_s: float = 2.0,
                  callback_hosts: list[str] | None = None, client: httpx.Client | None = None) -> None:
-        self.url = check_callback_url(url) if url else None
+        # the URL is never echoed: a hook URL may carry a secret
+        self.url = check_callback_url(url, what="the webhook URL") if url else None
         self.secret = secret
         self.timeout_s = timeout_s
         self.callback_hosts = callback_hosts
