@@ -4,6 +4,8 @@ file and the policy; the holder hot-reloads on change and keeps the last good se
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 from access_fixtures import SHIPPED, Who, copy_shipped
@@ -41,6 +43,23 @@ def test_malformed_policies_are_refused_in_one_line(tmp_path, text, message):
     with pytest.raises(InputError) as exc:
         AccessPolicy.load(_folder(tmp_path, text))
     assert message in str(exc.value) and "\n" not in str(exc.value)
+
+
+@pytest.mark.parametrize("body,message", [
+    ("(" * 1000 + "true" + ")" * 1000, "brackets nested more than 64 deep"),
+    ("[" * 1000 + "]" * 1000 + " == []", "brackets nested more than 64 deep"),
+    (" || ".join(["true"] * 30_000), "nests more than 120 levels"),
+    (" + ".join(["1"] * 30_000) + " == 1", "nests more than 120 levels"),
+    (" || ".join(["context.hour == 9"] * 70), "nests more than 120 levels"),  # was Cedar's own JSON error
+])
+def test_deeply_nested_policies_are_refused_not_a_crash(tmp_path, body, message):
+    # Cedar's parser recurses per level: these used to overflow the stack and kill the
+    # process (a gateway reloading such a file would die), so the check runs in a child
+    folder = _folder(tmp_path, '@id("deep")\npermit (principal, action, resource) when { ' + body + " };")
+    done = subprocess.run([sys.executable, "-m", "aiposture.cli", "policy", "validate", str(folder)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, (done.returncode, done.stderr[-300:])
+    assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
 def test_folder_problems(tmp_path):

@@ -11,6 +11,7 @@ folder with one line naming the file and the policy.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,12 @@ from aiposture.identity.cedar_schema import CedarSchema
 
 MAX_POLICY_FILE_BYTES = 1 << 20
 MAX_POLICY_FILES = 500
+MAX_NESTING = 64  # ( [ { in one file
+# the parsed policy's JSON nests two levels per operator of a chain `a || b || …`; the policy
+# set is built from JSON, which Cedar (serde_json) reads at most 128 levels deep
+MAX_EST_DEPTH = 120
+PARSE_STACK_BYTES = 256 << 20
+_STACK_LOCK = threading.Lock()
 APPROVAL_VALUES = ("required", "waived")
 RECORD_ATTRS = ("arguments",)  # context attributes that are records
 _ID = re2.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -98,11 +105,78 @@ def _read(path: Path) -> str:
         raise InputError(f"{path}: not UTF-8 text") from None
 
 
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of ( [ { outside string literals and // comments."""
+    depth = deepest = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif c == "/" and text.startswith("//", i):
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth -= 1
+        i += 1
+    return deepest
+
+
+def _est_depth(value: object) -> int:
+    """How deeply a parsed policy (JSON) nests, counted without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def _on_a_deep_stack(fn, *args):
+    """Run `fn` in a thread with a large stack: Cedar's parser recurses per operator, and a
+    stack overflow in Rust kills the whole process instead of raising."""
+    out: dict = {}
+
+    def run() -> None:
+        try:
+            out["value"] = fn(*args)
+        except BaseException as exc:  # handed back to the caller's thread
+            out["error"] = exc
+
+    with _STACK_LOCK:
+        previous = threading.stack_size(PARSE_STACK_BYTES)
+        try:
+            worker = threading.Thread(target=run, name="cedar-parse")
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
 def _parse_file(path: Path, text: str) -> dict:
+    if _bracket_depth(text) > MAX_NESTING:
+        raise InputError(f"{path}: cannot parse Cedar: brackets nested more than {MAX_NESTING} deep")
     try:
-        doc = json.loads(cedarpy.policies_to_json_str(text))
+        doc = json.loads(_on_a_deep_stack(cedarpy.policies_to_json_str, text))
+    except RecursionError:
+        doc = None
     except ValueError as exc:
         raise InputError(f"{path}: cannot parse Cedar: {str(exc).splitlines()[0]}") from None
+    if doc is None or _est_depth(doc) > MAX_EST_DEPTH:
+        raise InputError(f"{path}: cannot parse Cedar: an expression nests more than {MAX_EST_DEPTH} levels "
+                         "(too deep, or too long a chain of operators: split the policy)")
     if doc.get("templates"):
         raise InputError(f"{path}: policy templates (?principal/?resource) are not supported; write static policies")
     return doc.get("staticPolicies", {})
