@@ -21,6 +21,13 @@ def test_bad_files_are_one_line_errors(tmp_path, content, message):
         read_mapping(path, max_bytes=1024)
 
 
+def test_deeply_nested_yaml_is_one_line(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_bytes(b"a: " + b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(InputError, match="deep.yaml is YAML nested too deeply"):
+        read_mapping(path)
+
+
 def test_missing_file_and_empty_file(tmp_path):
     with pytest.raises(InputError, match="cannot read"):
         read_mapping(tmp_path / "nope.yaml")

@@ -26,6 +26,8 @@ def read_mapping(path: Path | str, label: str | None = None, max_bytes: int | No
         raise InputError(f"cannot read {label}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError:
         raise InputError(f"{label} is not UTF-8 text") from None
+    except RecursionError:
+        raise InputError(f"{label} is YAML nested too deeply") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{label} is not valid YAML: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict):

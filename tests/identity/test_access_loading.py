@@ -79,11 +79,19 @@ def test_duplicate_ids_across_files_name_both(tmp_path):
         AccessPolicy.load(folder)
 
 
+def test_a_binary_catalog_is_not_utf8_text(tmp_path):
+    folder = _folder(tmp_path, GOOD)
+    (folder / "catalog.yaml").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError, match="catalog.yaml: not UTF-8 text$"):
+        AccessPolicy.load(folder)
+
+
 @pytest.mark.parametrize("catalog,message", [
     ("models: [{match: x, colour: red}]", "models.0.colour"),
     ("timezone: Mars/Olympus", "unknown time zone"),
     ("tools: [{match: t, risk: [explodes]}]", "unknown risk class 'explodes'"),
     ("{{{{", "not valid YAML"),
+    ("a: " + "[" * 100_000 + "]" * 100_000, "YAML nested too deeply"),
 ])
 def test_bad_catalogs_are_refused(tmp_path, catalog, message):
     folder = _folder(tmp_path, GOOD)
@@ -94,6 +102,7 @@ def test_bad_catalogs_are_refused(tmp_path, catalog, message):
 
 @pytest.mark.parametrize("schema,message", [
     ("{not json", "not JSON"),
+    ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
     ('{"": {"entityTypes": {"User": {"memberOfTypes": ["Nope"]}}, "actions": {}}}', "not a valid Cedar schema"),
     ('{"": {"entityTypes": {}, "actions": {}}}', "must declare the common type ToolArguments"),
 ])

@@ -152,7 +152,11 @@ class Catalog:
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             return cls(CatalogFile.model_validate(raw))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        except RecursionError:
+            raise InputError(f"{path}: YAML nested too deeply") from None
+        except yaml.YAMLError as exc:
             raise InputError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
         except ValidationError as exc:
             err = exc.errors()[0]

@@ -50,6 +50,8 @@ def parse_schema(text: str, source: str) -> CedarSchema:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not JSON: {exc.msg} at line {exc.lineno}") from None
+    except RecursionError:
+        raise InputError(f"{source}: JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise InputError(f"{source}: a Cedar JSON schema is an object")
     try:
