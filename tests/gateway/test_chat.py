@@ -301,6 +301,7 @@ def test_upstream_unreachable_502(gateway, tmp_path):
         (b"{not json", 400),
         (b"[1, 2]", 400),
         (b'{"messages": []}', 400),
+        (b'{"model": "gpt-4o-mini", "messages": ' + b"[" * 5_000 + b"]" * 5_000 + b"}", 400),  # was a 500
         (
             b'{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "' + b"x" * 300_000 + b'"}]}',
             413,

@@ -212,6 +212,8 @@ class Gateway:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise bad_request("request body is not valid JSON") from None
+        except RecursionError:
+            raise bad_request("request body is not valid JSON: nested too deeply") from None
         if not isinstance(body, dict):
             raise bad_request("request body must be a JSON object")
         return body
