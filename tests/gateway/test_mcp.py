@@ -26,7 +26,9 @@ def mcp(gateway, serve, tmp_path):
     gw.agent_key = gw.principals.add("helpdesk-agent", "agent", tools=AGENT_TOOLS, owner="alice")[1]
     gw.alice = gw.principals.add("alice", "user")[1]
     gw.tokens = gw.app.state.gateway.tokens
-    gw.token = gw.tokens.issue("helpdesk-agent", audience="mcp-kb", ttl_s=600)[0]
+    # as /oauth/token grants it: the agent's registered tools as scopes
+    gw.token = gw.tokens.issue("helpdesk-agent", audience="mcp-kb", ttl_s=600,
+                               scope=[f"tool:{t}" for t in AGENT_TOOLS])[0]
     return gw
 
 
@@ -144,6 +146,18 @@ def test_denied_call_is_a_jsonrpc_error_and_never_forwarded(mcp, params, reason)
     assert resp.json()["id"] == 7 and error["code"] == -32001 and reason in error["message"]
     assert error["data"]["aiposture"]["status"] == "denied"
     assert mcp.mcp.calls(params["name"]) == []
+
+
+def test_a_narrowed_token_bounds_the_tools_its_agent_may_call(mcp):
+    """Least privilege: a token granted only kb/search_pages cannot call another kb tool
+    that the agent's registration (kb/*) and the policies would otherwise allow."""
+    narrow = mcp.tokens.issue("helpdesk-agent", audience="mcp-kb", scope=["tool:kb/search_pages"])[0]
+    params = {"name": "publish_page", "arguments": {"page": "Q3 results"}}
+    error = _rpc(mcp, "tools/call", params, token=narrow).json()["error"]
+    assert error["code"] == -32001 and "access token scope does not include tool:kb/publish_page" in error["message"]
+    assert mcp.mcp.calls("publish_page") == []
+    allowed = _rpc(mcp, "tools/call", {"name": "search_pages", "arguments": {"q": "vpn"}}, token=narrow).json()
+    assert "result" in allowed
 
 
 def test_high_risk_call_waits_for_approval_then_runs_exactly_once(mcp):

@@ -48,6 +48,7 @@ class Caller:
     end_user: str | None = None
     client_ip: str | None = None
     scopes: list[str] = field(default_factory=list)
+    token_bound: bool = False  # called with an access token: its scopes (plus elevations) bound the tools
     sensitivity: str = "public"
     user_risk: str = "unknown"
     terms_accepted: bool = False
@@ -131,6 +132,7 @@ def make_caller(
         end_user=end_user,
         client_ip=client_ip,
         scopes=scopes,
+        token_bound=claims is not None,
         base_url=base_url.rstrip("/"),
         callback_url=_callback(headers.get(CALLBACK_HEADER), callback_hosts),
         approvals=[a.strip() for a in (headers.get(APPROVAL_HEADER) or "").split(",") if a.strip()][:_MAX_APPROVALS],

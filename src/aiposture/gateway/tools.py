@@ -28,6 +28,7 @@ from aiposture.identity.approvals import Approvals, arguments_hash
 from aiposture.identity.elevation import Elevations
 from aiposture.identity.notify import WebhookNotifier
 from aiposture.identity.principals import Principal, Principals
+from aiposture.identity.scopes import allows
 
 LOOKUP_TTL_S = 2.0  # an elevation or an end user's changed attributes apply within this
 
@@ -114,6 +115,11 @@ class ToolGate:
             self._record(caller, outcome, str(call.name)[:128], {})
             return outcome
         resource = f"{server}/{name}" if server else name
+        if caller.token_bound and not allows(caller.scopes, "tool", resource):
+            reasons = [f"access token scope does not include tool:{resource} (nor does an active elevation)"]
+            outcome = CallOutcome(call, "denied", reasons, ["tokens/scope"])
+            self._record(caller, outcome, resource, arguments)
+            return outcome
         decision = self._decide(caller, "call_tool", resource, arguments)
         if not decision.allowed:
             reasons = decision.reasons or [f"no policy permits {resource!r}"]
