@@ -173,3 +173,12 @@ def test_gateway_policy_in_the_tree_is_evidence(estate, db):
     assert status["AIP-POSTURE-009"] == "pass" and status["AIP-POSTURE-010"] == "pass"
     assert status["AIP-POSTURE-011"] == "pass"  # the guard's default policy blocks injection
     assert status["AIP-POSTURE-001"] == "fail"  # only one of the apps is known to the gateway
+
+
+def test_default_names_the_report_once_and_a_chosen_format_says_wrote(estate, db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    default = _assess(estate, db=db)
+    [report] = (tmp_path / ".aiposture" / "reports").glob("assess-*.html")
+    assert default.output.count(report.name) == 1, default.output
+    chosen = _assess(estate, "--format", "sarif", "-o", tmp_path / "out.sarif", db=db)
+    assert chosen.exit_code == 0 and chosen.output.count("out.sarif") == 1, chosen.output

@@ -129,7 +129,7 @@ def assess_command(
         if fmt is AssessFormat.html and output is None:
             target = settings.state_dir / "reports" / f"assess-{result.run.id}.html"
         color = target is None and fmt is AssessFormat.table and sys.stdout.isatty()
-        emit(render(fmt, report, result, color=color), target)
+        emit(render(fmt, report, result, color=color), target, announce=format is not None)
         if format is None:
             sys.stdout.write(render_table(report, color=sys.stdout.isatty()))
             stderr_console.print(f"report: {target}", highlight=False)

@@ -56,8 +56,10 @@ def run_command(body: Callable[[], T]) -> T:
         raise fail(f"internal error: {exc.__class__.__name__}: {exc} (AIPOSTURE_DEBUG=1 shows more)") from None
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write a rendered report to -o FILE or stdout."""
+def emit(text: str, output: Path | None, announce: bool = True) -> None:
+    """Write a rendered report to -o FILE or stdout. `announce=False` leaves the "wrote FILE"
+    line to the caller, which names the file itself (assess says "report: FILE" after its
+    summary) so that a person reads the path once."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
@@ -67,4 +69,5 @@ def emit(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    stderr_console.print(f"wrote {output}", highlight=False)
+    if announce:
+        stderr_console.print(f"wrote {output}", highlight=False)
