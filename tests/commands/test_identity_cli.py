@@ -127,6 +127,7 @@ def test_tokens_issue_revoke_and_disable(env):
         (["tokens", "revoke", "--jti", "a", "--principal", "b"], "exactly one"),
         (["tokens", "revoke", "--jti", ""], "--jti must not be empty"),
         (["tokens", "revoke", "--principal", " "], "--principal must not be empty"),
+        (["tokens", "revoke", "--principal", "ghost"], "no principal 'ghost'"),
     ],
 )
 def test_tokens_bad_input(env, args, message):
@@ -135,6 +136,14 @@ def test_tokens_bad_input(env, args, message):
     result = _run(*args, "--db", db, ok=False)
     assert result.exit_code == 2 and message in result.stderr
     assert _run("tokens", "revocations", "--db", db, "--format", "json").stdout.strip() == "[]"
+
+
+def test_revoking_an_unregistered_principal_fails_in_one_line(env):
+    db, state = env
+    result = _run("tokens", "revoke", "--principal", "agent-l", "--db", db, ok=False)
+    assert result.exit_code == 2 and result.stderr.strip() == "error: no principal 'agent-l'"
+    store, _ = _tokens(db, state)
+    assert not [e for e in AuditTrail(store, default_key_path(state)).events() if e["direction"] == "token"]
 
 
 def test_keys_rotate_and_list(env):

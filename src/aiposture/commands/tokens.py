@@ -127,6 +127,9 @@ def revoke(
         if not (jti if jti is not None else principal or "").strip():
             raise InputError(f"--{'jti' if jti is not None else 'principal'} must not be empty")
         env = IdentityEnv.open(db, config)
+        if principal is not None and Principals(env.store).get(principal) is None:
+            # A typo would otherwise revoke nobody's tokens and report success.
+            raise InputError(f"no principal {principal!r}")
         revocations = env.revocations()
         if jti is not None:
             revocations.revoke_token(jti, time.time() + env.settings.max_ttl_s, reason)
