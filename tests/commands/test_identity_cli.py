@@ -81,6 +81,15 @@ def test_add_bad_input(env, args, message):
     assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
 
 
+def test_add_refuses_a_look_alike_of_an_existing_name_in_one_line(env):
+    db, _ = env
+    _run("principals", "add", "Old_Bot", "--db", db)
+    result = _run("principals", "add", "old-bot", "--db", db, ok=False)
+    assert result.exit_code == 2 and "'Old_Bot'" in result.stderr and result.stderr.count("\n") == 1
+    assert [p["name"] for p in json.loads(_run("principals", "list", "--db", db, "--format", "json").stdout)] == [
+        "Old_Bot"]
+
+
 def test_attest_by_stranger_refused(env):
     db, _ = env
     _run("principals", "add", "a1", "--kind", "agent", "--owner", "alice", "--db", db)

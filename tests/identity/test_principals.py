@@ -67,3 +67,19 @@ def test_duplicate(principals):
     principals.add("dup")
     with pytest.raises(InputError, match="already exists"):
         principals.add("dup")
+
+
+@pytest.mark.parametrize("look_alike", ["old-bot", "OLD_BOT", "old.bot", "Old-Bot", "old_bot"])
+def test_a_name_differing_only_in_case_or_separators_is_refused_naming_the_existing(principals, look_alike):
+    principals.add("Old_Bot")
+    with pytest.raises(InputError) as err:
+        principals.add(look_alike)
+    assert "'Old_Bot'" in str(err.value) and "\n" not in str(err.value)
+    assert [p.name for p in principals.list()] == ["Old_Bot"]
+
+
+@pytest.mark.parametrize("other", ["old-bot2", "oldbot", "old@bot", "old:bot"])
+def test_names_that_differ_otherwise_are_distinct(principals, other):
+    principals.add("Old_Bot")
+    principals.add(other)
+    assert principals.look_alike(other) == other and principals.look_alike("old.bot") == "Old_Bot"

@@ -31,23 +31,24 @@ def _backdate(store: Store, name: str, days: int) -> None:
 def register_demo_identities(store: Store) -> list[str]:
     """Register the demo's identities the store lacks; returns the names added. Each name
     is checked on its own: a store where someone already registered one of them (say an
-    `ops-bot` of their own) keeps it, and the demo adds the others instead of failing on
-    the duplicate half-way."""
+    `ops-bot` of their own, or a look-alike `Ops_Bot` that registration would refuse
+    next to it) keeps it, and the demo adds the others instead of failing on the
+    duplicate half-way."""
     people = Principals(store)
     added = []
-    if people.get("support-triage") is None:
+    if people.look_alike("support-triage") is None:
         people.add("support-triage", blueprint=load_blueprint("support-agent"), owner="maria@contoso.com",
                    sponsors=["dev.lead@contoso.com"], description="triages support tickets and drafts answers",
                    actor="maria@contoso.com")
         added.append("support-triage")
-    if people.get(OVERDUE_AGENT) is None:
+    if people.look_alike(OVERDUE_AGENT) is None:
         people.add(OVERDUE_AGENT, "agent", owner="alice@contoso.com", sponsors=["bob@contoso.com"],
                    tools=["read_email", "send_email", "send_payment"], models=["gpt-4o*"],
                    attributes={"discovered_as": "invoice_payer", "department": "finance"}, attest_every_days=30,
                    description="pays supplier invoices from the finance mailbox", actor="alice@contoso.com")
         _backdate(store, OVERDUE_AGENT, REGISTERED_DAYS_AGO)
         added.append(OVERDUE_AGENT)
-    if people.get("ops-bot") is None:
+    if people.look_alike("ops-bot") is None:
         people.add("ops-bot", blueprint=load_blueprint("ops-automation"), owner="sre@contoso.com",
                    sponsors=["oncall@contoso.com"], actor="sre@contoso.com")
         approvals = Approvals(store)

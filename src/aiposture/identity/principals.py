@@ -111,6 +111,13 @@ class LifecycleEvent(BaseModel):
     detail: dict = Field(default_factory=dict)
 
 
+def name_key(name: str) -> str:
+    """What two principal names are compared by: `Old_Bot`, `old-bot` and `old.bot` read
+    alike to a person approving or auditing, so they must not be two identities (a
+    look-alike registered next to a trusted agent would pass for it in every list)."""
+    return name.casefold().replace("_", "-").replace(".", "-")
+
+
 def _aware(value: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were written in UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -171,6 +178,21 @@ def _check_attest(days: int | None) -> None:
         raise InputError(f"attest-every must be 1..{MAX_ATTEST_DAYS} days, not {days!r}")
 
 
+def _look_alike(session, name: str) -> str | None:
+    key = name_key(name)
+    names = session.execute(select(PrincipalRow.name)).scalars()
+    return next((n for n in names if name_key(n) == key), None)
+
+
+def _refuse_look_alike(session, name: str) -> None:
+    existing = _look_alike(session, name)
+    if existing == name:
+        raise InputError(f"principal {name!r} already exists")
+    if existing is not None:
+        raise InputError(f"principal name {name!r} is too close to the existing principal {existing!r} "
+                         "(names differ only in case or in . _ -)")
+
+
 class Principals:
     """Principal records in a Store."""
 
@@ -228,6 +250,7 @@ class Principals:
         )
         try:
             with self.store.session() as s:
+                _refuse_look_alike(s, name)
                 s.add(row)
                 s.add(self._event(name, "created", actor or owner, {"kind": kind, "blueprint": row.blueprint}))
         except IntegrityError:
@@ -238,6 +261,11 @@ class Principals:
     def _event(name: str, event: str, actor: str | None, detail: dict | None = None) -> PrincipalEventRow:
         return PrincipalEventRow(principal=name, time=datetime.now(UTC), event=event, actor=actor,
                                  detail=detail or {})
+
+    def look_alike(self, name: str) -> str | None:
+        """The registered name that `name` would collide with (itself included), or None."""
+        with self.store.session() as s:
+            return _look_alike(s, name)
 
     def list(self) -> list[Principal]:
         with self.store.session() as s:
