@@ -3,9 +3,10 @@
 
 A line that is not valid UTF-8, not JSON, or has no string `text` becomes an error
 record `{"id", "line", "error"}` (and an error message for stderr) while the rest is
-processed. Small inputs run in this process; past `PARALLEL_MIN_LINES` lines the
-stream is cut into chunks that a pool of worker processes (one `Guard` each, built
-once) checks with an ordered `imap`, so output order is input order.
+processed; `id` is the line's own id wherever it can be read (a scalar), else null.
+Small inputs run in this process; past `PARALLEL_MIN_LINES` lines the stream is cut
+into chunks that a pool of worker processes (one `Guard` each, built once) checks
+with an ordered `imap`, so output order is input order.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def parse_line(line: int, raw: bytes) -> tuple[object, str, str | None] | Outcom
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return _error(line, f"invalid UTF-8 at byte {exc.start}")
+        return _error(line, f"invalid UTF-8 at byte {exc.start}", _readable_id(raw))
     try:
         obj = json.loads(decoded)
     except json.JSONDecodeError as exc:
@@ -57,11 +58,33 @@ def parse_line(line: int, raw: bytes) -> tuple[object, str, str | None] | Outcom
     id_ = obj.get("id")
     text = obj.get("text")
     if not isinstance(text, str):
-        return _error(line, "missing string field 'text'", id_ if _is_scalar(id_) else None)
+        return _error(line, "missing string field 'text'", _scalar_id(id_))
     direction = obj.get("direction")
     if direction is not None and direction not in DIRECTIONS:
-        return _error(line, f"direction must be one of {', '.join(DIRECTIONS)}", id_)
+        return _error(line, f"direction must be one of {', '.join(DIRECTIONS)}", _scalar_id(id_))
     return id_, text, direction
+
+
+def _scalar_id(value: object) -> object:
+    return value if _is_scalar(value) else None
+
+
+def _readable_id(raw: bytes) -> object:
+    """The id of a line that is not UTF-8 when the bad bytes lie elsewhere (a Latin-1 'é'
+    in the text, say), so that its error record names the input as the other per-line
+    errors do; an id that itself holds a bad byte is not guessed at (null, the line
+    number still says which input it was)."""
+    try:
+        obj = json.loads(raw.decode("utf-8", "surrogateescape"))
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    id_ = _scalar_id(obj.get("id")) if isinstance(obj, dict) else None
+    if isinstance(id_, str):
+        try:
+            id_.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return id_
 
 
 def _is_scalar(value: object) -> bool:

@@ -154,3 +154,24 @@ def test_negative_workers_is_bad_usage(policy: Path) -> None:
     # must be at least 1", which does not name the option
     result = run(["--policy", str(policy), "--workers", "-3"], b'{"id": 1, "text": "x"}\n')
     assert result.exit_code == 2 and "--workers" in result.output
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_every_bad_line_record_has_its_line_and_the_id_where_readable(policy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     parallel: bool) -> None:
+    # a non-UTF-8 line said {"id": null} though its id was readable, unlike a line missing 'text'
+    if parallel:
+        monkeypatch.setattr(guard_stream, "PARALLEL_MIN_LINES", 4)
+        monkeypatch.setattr(guard_stream, "CHUNK_LINES", 2)
+    data = b"\n".join([
+        b'{"id": "a", "text": "caf\xe9"}',  # Latin-1, not UTF-8
+        b'{"id": "b\xe9", "text": "x"}',  # the bad byte is in the id itself
+        b'{"id": 3, "text": "\xff", ',  # not UTF-8 and not JSON either
+        b'{"id": {"k": 1}, "text": "x", "direction": "up"}',
+        b'{"id": "e"}',
+    ]) + b"\n"
+    result = run(["--policy", str(policy), "--workers", "2"], data)
+    out = lines_of(result.stdout)
+    assert all(set(o) == {"id", "line", "error"} for o in out), out
+    assert [(o["line"], o["id"]) for o in out] == [(1, "a"), (2, None), (3, None), (4, None), (5, "e")]
+    assert result.exit_code == 2 and all(f"line {n}:" in result.stderr for n in range(1, 6))
