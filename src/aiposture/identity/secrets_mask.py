@@ -1,6 +1,11 @@
 """Masking secrets inside tool arguments before a person sees them or they are stored:
-values under secret-sounding keys are masked whole, and any credential the secrets
-detector finds inside a string is masked in place (`aiposture.model.mask_secret`)."""
+values under secret-sounding keys are masked whole (`[masked]`), and any credential the
+secrets detector finds inside a string is replaced in place by its type
+(`[masked GITHUB_TOKEN]`).
+
+The mask is fixed, not `aiposture.model.mask_secret`'s prefix and length: approvals
+are shown to reviewers and anyone with the approvals API or CLI, and a prefix plus a
+length narrows a short password or PIN to a handful of guesses."""
 
 from __future__ import annotations
 
@@ -9,10 +14,10 @@ from typing import Any
 import re2
 
 from aiposture.detect.secrets import find_secrets
-from aiposture.model import mask_secret
 
 _SECRET_KEY = re2.compile(r"(?i)(pass(word|wd)?|secret|token|api[_-]?key|credential|private[_-]?key|auth)")
 MAX_DEPTH = 32
+MASK = "[masked]"
 
 
 def _mask_text(text: str) -> str:
@@ -23,7 +28,7 @@ def _mask_text(text: str) -> str:
     for hit in sorted(hits, key=lambda d: d.start):
         if hit.start < last:
             continue
-        out += [text[last:hit.start], mask_secret(text[hit.start:hit.end])]
+        out += [text[last:hit.start], f"[masked {hit.type}]"]
         last = hit.end
     out.append(text[last:])
     return "".join(out)
@@ -43,10 +48,8 @@ def _mask(value: Any, depth: int) -> Any:
 
 
 def _mask_whole(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_secret(value)
-    if isinstance(value, dict | list):
-        return "[masked]"
+    if isinstance(value, str | dict | list):
+        return MASK
     return value
 
 
