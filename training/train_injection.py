@@ -112,6 +112,8 @@ def main() -> int:
     ap.add_argument("--bits", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "src/aiposture/data/models" / MODEL_FILE))
     ap.add_argument("--metrics", default=str(HERE / "metrics" / "injection.json"))
+    ap.add_argument("--dump", default=None, help="write every validation and test text with its scores "
+                    "(JSONL) here, for error analysis")
     args = ap.parse_args()
     t0 = time.time()
     cleaning: dict = {}
@@ -261,6 +263,17 @@ def main() -> int:
     metrics["test"]["reliability"] = rel
     metrics["train_seconds"] = round(time.time() - t0, 1)
 
+    if args.dump:
+        with open(args.dump, "w", encoding="utf-8") as fh:
+            for split_name, ids, ev, short in (("validation", idx["validation"], ev_val, short_val),
+                                               ("test", idx["test"], ev_test, short_test)):
+                scores = combine(ev, short)
+                for j, i in enumerate(ids):
+                    s = corpus[i]
+                    fh.write(json.dumps({"split": split_name, "label": int(y[i]), "score": float(scores[j]),
+                                         "evidence": [float(v) for v in ev[j]], "short": bool(short[j]),
+                                         "source": s.source, "lang": s.lang, "direction": s.direction,
+                                         "text": s.text}, ensure_ascii=False) + "\n")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, weights=weights, extra=extra_w, bias=bias, classes=np.array(["injection"]),
                         bits=np.int64(args.bits), calibration=calib, combiner=combiner,
