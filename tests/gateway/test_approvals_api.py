@@ -70,16 +70,21 @@ def test_poll_approve_and_use_exactly_once(held):
 
 
 @pytest.mark.parametrize(
-    "who, code, reason",
+    "who, code, message, reason",
     [
-        ("agent", 403, "cannot approve its own request"),
-        ("bob", 403, "neither an owner or sponsor"),
-        ("ops-app", 403, "only people decide approvals"),
+        ("agent", 403, "cannot approve its own request", "cannot approve its own request"),
+        # to a stranger it does not exist, as for GET: it named the requester in a 403
+        ("bob", 404, "no such approval", "neither an owner or sponsor"),
+        ("ops-app", 404, "no such approval", "only people decide approvals"),
     ],
 )
-def test_only_owners_sponsors_and_approvers_decide(held, who, code, reason):
+def test_only_owners_sponsors_and_approvers_decide(held, who, code, message, reason):
     resp = _api(held, who, "POST", f"{held.approval_id}/approve")
-    assert resp.status_code == code and reason in resp.json()["error"]["message"]
+    assert resp.status_code == code and message in resp.json()["error"]["message"]
+    if code == 404:
+        assert resp.json() == _api(held, who, "GET", held.approval_id).json()
+        assert resp.json() == _api(held, who, "POST", "apr_doesnotexist/approve").json()
+        assert "helpdesk-agent" not in resp.text
     assert _api(held, "agent", "GET", held.approval_id).json()["status"] == "pending"
     refusal = [e for e in held.events() if e["direction"] == "approval" and e["verdict"]["action"] == "block"]
     assert refusal and reason in refusal[-1]["verdict"]["reason"]

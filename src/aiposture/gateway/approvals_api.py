@@ -7,8 +7,11 @@
   the caller decides under the one rule of `aiposture.identity.approvers` (a user who
   owns or sponsors the requesting agent, or carries `approver: true`; never the
   requester nor the end user it acted for), enforced by `Approvals.decide` itself so
-  the CLI cannot bypass it (403 `not_an_approver`). The store decides races: of two
-  approvers at once exactly one wins, the other gets 409, as does a decision on an expired or decided approval.
+  the CLI cannot bypass it. The requester itself is told why not (403
+  `not_an_approver`); to anyone else who may not decide, the approval does not exist
+  (404, as for GET), so a stranger learns neither that it exists nor who asked. The
+  store decides races: of two approvers at once exactly one wins, the other gets 409,
+  as does a decision on an expired or decided approval.
 Every decision and refused decision is an audit event (`direction` "approval"),
 written by `Approvals`.
 """
@@ -60,13 +63,16 @@ class ApprovalsApi:
             who, approval = self._load(request)
         except GatewayError as err:
             return err.response()
-        if approval is not None and who.name != approval.principal:
-            requester = self.gw.principals.get(approval.principal)
-            if approver_problem(who.name, who, requester, approval.principal, approval.end_user) is not None:
-                approval = None
-        if approval is None:
+        if approval is None or not self._may_see(who, approval):
             return _error(404, "no such approval", "approval_not_found")
         return JSONResponse(_public(approval))
+
+    def _may_see(self, who: Principal, approval: Approval) -> bool:
+        """The requester and those who may decide it; to anyone else it does not exist."""
+        if who.name == approval.principal:
+            return True
+        requester = self.gw.principals.get(approval.principal)
+        return approver_problem(who.name, who, requester, approval.principal, approval.end_user) is None
 
     async def approve(self, request: Request) -> Response:
         return await self._decide(request, True)
@@ -84,8 +90,10 @@ class ApprovalsApi:
             return _error(404, "no such approval", "approval_not_found")
         try:  # Approvals checks who may decide, and audits the decision and a refused one
             decided = self.approvals.decide(approval.id, who.name, approve, note)
-        except NotAnApprover as err:
+        except NotAnApprover as err:  # audited by decide, whoever asked
             await committed(self.gate.drain(), self.gw.config.audit.durable)
+            if who.name != approval.principal:
+                return _error(404, "no such approval", "approval_not_found")
             return _error(403, str(err), "not_an_approver")
         except InputError as err:
             await committed(self.gate.drain(), self.gw.config.audit.durable)
