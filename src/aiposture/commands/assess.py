@@ -132,7 +132,7 @@ def assess_command(
         emit(render(fmt, report, result, color=color), target, announce=format is not None)
         if format is None:
             sys.stdout.write(render_table(report, color=sys.stdout.isatty()))
-            stderr_console.print(f"report: {target}", highlight=False)
+            stderr_console.print(f"report: {target}", highlight=False, soft_wrap=True)
         gate(result, fail_on)
 
     run_command(body)

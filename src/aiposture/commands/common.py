@@ -70,4 +70,4 @@ def emit(text: str, output: Path | None, announce: bool = True) -> None:
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
     if announce:
-        stderr_console.print(f"wrote {output}", highlight=False)
+        stderr_console.print(f"wrote {output}", highlight=False, soft_wrap=True)  # a path must stay one line to copy
