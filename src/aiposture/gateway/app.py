@@ -108,7 +108,16 @@ def _routes(gw: Gateway) -> list[Route]:
         return Response(gw.metrics.render(), media_type="text/plain; version=0.0.4")
 
     async def health(_request: Request) -> Response:
-        return JSONResponse({"status": "ok", "policy_error": gw.policy.error})
+        """Liveness, and whether a refused edit left the policy or the access folder on
+        its last good version ("degraded"). Still 200: the gateway serves, and a probe
+        that restarted it on 503 would turn a bad edit into an outage (a folder that
+        does not load stops the start)."""
+        checks = {"policy": gw.policy.health()}
+        if gw.tools is not None:
+            checks["access"] = gw.tools.access.health()
+        degraded = any(c["status"] != "ok" for c in checks.values())
+        return JSONResponse({"status": "degraded" if degraded else "ok", "policy_error": gw.policy.error,
+                             "checks": checks})
 
     return [
         Route("/v1/chat/completions", model_route("chat", "/v1/chat/completions"), methods=["POST"]),

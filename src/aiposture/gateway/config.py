@@ -8,6 +8,7 @@ import fnmatch
 import os
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -214,16 +215,19 @@ class Policy(_Strict):
 
 class PolicyHolder:
     """The current Policy, re-read when its file changes (checked at most once a second).
-    A broken edit keeps the last good policy and records the error."""
+    A broken edit keeps the last good policy and records the error (and since when,
+    for `/healthz`)."""
 
     def __init__(self, path: Path | None, policy: Policy | None = None, interval: float = 1.0) -> None:
         self.path = path
         self.interval = interval
         self.error: str | None = None
+        self.failed_since: datetime | None = None
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self._mtime = self._stat()
         self._policy = policy or (self._load() if path else Policy())
+        self.loaded_at = datetime.now(UTC)
 
     def _stat(self) -> float | None:
         try:
@@ -245,6 +249,23 @@ class PolicyHolder:
                     self._mtime = mtime
                     try:
                         self._policy, self.error = self._load(), None
+                        self.loaded_at, self.failed_since = datetime.now(UTC), None
                     except InputError as exc:
                         self.error = str(exc)
+                        self.failed_since = self.failed_since or datetime.now(UTC)
         return self._policy
+
+    def health(self) -> dict:
+        """The `/healthz` check, shaped as the access folder's (`AccessPolicyHolder.health`):
+        "ok", or "degraded" with the file, the reason, since when and the policy in force.
+        Reading it runs a due reload first."""
+        policy = self.policy
+        check = {"status": "ok", "file": str(self.path) if self.path else None,
+                 "in_force": {"id": policy.id, "loaded_at": self.loaded_at.isoformat(timespec="seconds")}}
+        if self.error is None:
+            return check
+        reason = self.error
+        if self.path is not None and reason.startswith(f"{self.path}: "):
+            reason = reason[len(str(self.path)) + 2:]
+        since = self.failed_since.isoformat(timespec="seconds") if self.failed_since else None
+        return {**check, "status": "degraded", "error": reason.splitlines()[0][:500], "since": since}

@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -252,17 +253,33 @@ def _stamp(folder: Path) -> tuple:
         return (("error", str(exc)),)
 
 
+def _broken_file(folder: Path, message: str, good: tuple, stamp: tuple) -> tuple[str | None, str]:
+    """Which file a refused load names and the reason without it. Load errors begin with
+    the path (`<file>: cannot parse Cedar: ...`); one that does not (a catalog entry's
+    glob) is put on the files that changed since the last good load."""
+    watched = [folder / name for name, *_ in stamp if name != "error"] + [folder]
+    for path in watched:
+        if message.startswith(f"{path}: "):
+            return str(path), message[len(str(path)) + 2:]
+    changed = sorted({entry[0] for entry in set(stamp) ^ set(good)} - {"error"})
+    return (", ".join(str(folder / name) for name in changed) or None), message
+
+
 class AccessPolicyHolder:
     """Hot reload: at most every `check_every_s` the folder's files are stat'ed; when they
     changed, the set is reloaded; a set that fails to load is refused (`.error` says
-    why) and the last good set stays in force."""
+    why) and the last good set stays in force. `health()` says so to `/healthz`: a
+    refused edit keeps the gateway serving, so only a check tells the operator."""
 
     def __init__(self, path: Path | None, check_every_s: float = 1.0) -> None:
         self.path = Path(path) if path is not None else None
         self.check_every_s = check_every_s
         self.error: str | None = None
+        self.loaded_at: datetime | None = None  # when the set in force was loaded
+        self.failed_since: datetime | None = None  # the first refused load after it
         self._policy: AccessPolicy | None = None
         self._stamp: tuple | None = None
+        self._good_stamp: tuple = ()
         self._checked = 0.0
         self._lock = threading.Lock()
         if self.path is not None:
@@ -279,9 +296,11 @@ class AccessPolicyHolder:
             self._stamp = stamp
             try:
                 self._policy = AccessPolicy.load(self.path)
-                self.error = None
+                self.error, self.failed_since = None, None
+                self.loaded_at, self._good_stamp = datetime.now(UTC), stamp
             except InputError as exc:
                 self.error = str(exc)
+                self.failed_since = self.failed_since or datetime.now(UTC)
                 if self._policy is not None:  # at the first load there is no good set to keep: .error says why
                     log.warning("access policies in %s refused, keeping the last good set: %s", self.path, exc)
             return self._policy
@@ -291,3 +310,22 @@ class AccessPolicyHolder:
         if self.path is not None and time.monotonic() - self._checked >= self.check_every_s:
             return self.reload()
         return self._policy
+
+    def health(self) -> dict:
+        """The `/healthz` check: "ok", or "degraded" with the file the refused edit broke,
+        the reason in one line, since when, and the set still in force. Reading it runs a
+        due reload first, so a broken edit shows even while no request comes."""
+        policy = self.policy
+        in_force = None if policy is None else {
+            "loaded_at": _iso(self.loaded_at), "policies": len(policy.policies),
+            "files": sorted({p.file for p in policy.policies.values()})}
+        check: dict[str, Any] = {"status": "ok", "folder": str(self.path), "in_force": in_force}
+        if self.error is None:
+            return check
+        file, reason = _broken_file(self.path, self.error, self._good_stamp, self._stamp or ())
+        return {**check, "status": "degraded", "file": file, "error": reason.splitlines()[0][:500],
+                "since": _iso(self.failed_since)}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
