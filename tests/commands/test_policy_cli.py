@@ -143,3 +143,71 @@ def test_argument_values_that_hold_a_secret_are_masked_in_the_explanation(tmp_pa
                                      "--arg", f"command=GH={secret} rm -rf /", "-f", fmt])
         assert result.exit_code == 0 and "no-rm" in result.output
         assert secret not in result.output and "arguments.command" in result.output
+
+
+END_USER_POLICIES = """
+@id("search")
+permit (principal, action == Action::"call_tool", resource == Tool::"search_kb");
+
+@id("risky-end-user")
+@reason("the end user's risk level is high")
+forbid (principal, action, resource) when { context.user_risk == "high" };
+
+@id("terms")
+@reason("the end user has not accepted the AI terms of use")
+forbid (principal, action, resource) when { (principal is User || context.delegated) && !context.terms_accepted };
+"""
+
+
+@pytest.mark.parametrize("who,extra,outcome,policies", [
+    # the end user's own record decides, as at the gateway, over what the flags say
+    (["--principal", "kb-agent", "--on-behalf-of", "dana"], ["--terms-accepted"], "deny", ["risky-end-user"]),
+    (["--principal", "kb-agent", "--on-behalf-of", "dana"], ["--user-risk", "low"], "deny", ["risky-end-user"]),
+    (["--principal", "kb-agent", "--on-behalf-of", "erin"], [], "allow", ["search"]),
+    (["--principal", "kb-agent", "--on-behalf-of", "erin"], ["--user-risk", "high"], "allow", ["search"]),
+    # a record without these attributes, or no record: the flags stand
+    (["--principal", "kb-agent", "--on-behalf-of", "gus"], [], "deny", ["terms"]),
+    (["--principal", "kb-agent", "--on-behalf-of", "gus"], ["--terms-accepted"], "allow", ["search"]),
+    (["--principal", "kb-agent", "--on-behalf-of", "ghost"], ["--terms-accepted"], "allow", ["search"]),
+    # a user calling for itself is its own end user
+    (["--principal", "erin", "--kind", "user"], [], "allow", ["search"]),
+    (["--principal", "dana", "--kind", "user"], ["--terms-accepted"], "deny", ["risky-end-user"]),
+])
+def test_registry_reads_the_end_users_own_record(tmp_path, who, extra, outcome, policies):
+    from aiposture.identity.principals import Principals
+    from aiposture.store.database import Store
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    registry = Principals(Store.open(db))
+    registry.add("kb-agent", "agent", owner="alice")
+    registry.add("dana", "user", attributes={"user_risk": "high", "terms_accepted": True})
+    registry.add("erin", "user", attributes={"user_risk": "low", "terms_accepted": "true"})
+    registry.add("gus", "user", attributes={"department": "finance"})
+    (tmp_path / "pol").mkdir()
+    (tmp_path / "pol" / "p.cedar").write_text(END_USER_POLICIES)
+    result = runner.invoke(app, ["policy", "test", *who, "--registry", "--db", db, "--policies", str(tmp_path / "pol"),
+                                 "--action", "call_tool", "--resource", "search_kb", *extra, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert (out["outcome"], out["policies"]) == (outcome, policies)
+
+
+def test_registry_end_user_records_apply_to_each_request_of_a_file(tmp_path):
+    from aiposture.identity.principals import Principals
+    from aiposture.store.database import Store
+
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    registry = Principals(Store.open(db))
+    registry.add("kb-agent", "agent", owner="alice")
+    registry.add("dana", "user", attributes={"user_risk": "high", "terms_accepted": True})
+    (tmp_path / "pol").mkdir()
+    (tmp_path / "pol" / "p.cedar").write_text(END_USER_POLICIES)
+    base = {"principal": {"name": "kb-agent"}, "action": "call_tool", "resource": "search_kb"}
+    (tmp_path / "r.json").write_text(json.dumps([
+        {**base, "context": {"on_behalf_of": "dana", "terms_accepted": True}, "expect": "deny"},
+        {**base, "context": {"terms_accepted": True}, "expect": "allow"},
+    ]))
+    result = runner.invoke(app, ["policy", "test", "--request", str(tmp_path / "r.json"), "--registry", "--db", db,
+                                 "--policies", str(tmp_path / "pol"), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert [r["policies"] for r in json.loads(result.output)] == [["risky-end-user"], ["search"]]

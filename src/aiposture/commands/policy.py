@@ -19,6 +19,7 @@ from aiposture.commands.common import DbOption, run_command, stdout_console
 from aiposture.errors import InputError
 from aiposture.identity.access import AccessDecision, AccessPolicy
 from aiposture.identity.cedar_request import RequestDoc, outcome, parse_request_docs, read_request_file
+from aiposture.identity.end_user import end_user_context, end_user_record
 from aiposture.identity.secrets_mask import mask_arguments
 
 app = typer.Typer(help="Test and validate Cedar access policies.", no_args_is_help=True)
@@ -70,15 +71,24 @@ def _flag_request(o: dict) -> RequestDoc:
     return parse_request_docs(doc, "flags")[0]
 
 
-def _from_registry(doc: RequestDoc, db: str | None) -> RequestDoc:
+def _from_registry(doc: RequestDoc, principals: Any) -> RequestDoc:
+    """The principal as registered, and the context its end user's record sets (the
+    end user `on_behalf_of` names, or a user principal itself), as the gateway reads
+    them at run time (`identity.end_user`): the record wins over --user-risk and
+    --terms-accepted, as it wins over the calling app's headers."""
+    found = principals.get(doc.principal.name)
+    if found is None:
+        raise InputError(f"no principal {doc.principal.name!r} in the registry")
+    person = end_user_record(found, doc.context.get("on_behalf_of"), principals.get)
+    return doc.model_copy(update={"principal": found, "context": {**doc.context, **end_user_context(person)}})
+
+
+def _registry(db: str | None) -> Any:
     from aiposture.config import Settings
     from aiposture.identity.principals import Principals
     from aiposture.store.database import Store
 
-    found = Principals(Store.open(Settings().database_url(db))).get(doc.principal.name)
-    if found is None:
-        raise InputError(f"no principal {doc.principal.name!r} in the registry")
-    return doc.model_copy(update={"principal": found})
+    return Principals(Store.open(Settings().database_url(db)))
 
 
 def _values(values: dict) -> str:
@@ -136,7 +146,8 @@ def test(
     models: Annotated[str | None, typer.Option("--models", help="Registered model globs, comma-separated.")] = None,
     sponsor: Annotated[list[str] | None, typer.Option("--sponsor", help="A sponsor (repeat).")] = None,
     attr: Annotated[list[str] | None, typer.Option("--attr", help="Principal attribute KEY=VALUE.")] = None,
-    registry: Annotated[bool, typer.Option("--registry", help="Read the principal from the registry (--db).")] = False,
+    registry: Annotated[bool, typer.Option(
+        "--registry", help="Read the principal, and its end user's record, from the registry (--db).")] = False,
     action: Annotated[str | None, typer.Option("--action", help="invoke_model or call_tool.")] = None,
     resource: Annotated[str | None, typer.Option("--resource", help="Model id or tool name.")] = None,
     arg: Annotated[list[str] | None, typer.Option("--arg", help="Tool argument KEY=VALUE (JSON value).")] = None,
@@ -164,7 +175,9 @@ def test(
             raise InputError(f"--format {fmt!r}: table or json")
         policy = AccessPolicy.load(policies or shipped_policies())
         docs = read_request_file(request) if request else [_flag_request(options)]
-        docs = [_from_registry(d, db) if registry else d for d in docs]
+        if registry:
+            principals = _registry(db)
+            docs = [_from_registry(d, principals) for d in docs]
         results, failed = _evaluate(policy, docs, expect, fail_on_deny, fmt == "table")
         if fmt == "json":
             typer.echo(json.dumps(results if request else results[0], indent=2, ensure_ascii=False))

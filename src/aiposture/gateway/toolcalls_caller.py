@@ -10,7 +10,8 @@
 - `user_risk` and `terms_accepted`: from the end user's registered principal
   (attributes `user_risk`, `terms_accepted`) when there is one — a user principal
   calling with no end user named is its own end user — a directory value
-  wins over anything the calling app says; otherwise from the calling app's
+  wins over anything the calling app says (`identity.end_user`, which `aiposture
+  policy test --registry` uses too); otherwise from the calling app's
   headers `x-aiposture-user-risk` (low|medium|high) and
   `x-aiposture-terms-accepted` (true|false); otherwise "unknown" and false.
 - `approvals`: ids from `x-aiposture-approval` on a retried request, which a held
@@ -27,6 +28,7 @@ from typing import Any
 from aiposture.errors import InputError
 from aiposture.gateway.config import Policy
 from aiposture.gateway.decide import sensitivity_of
+from aiposture.identity.end_user import RISKS, end_user_context, end_user_record, truthy
 from aiposture.identity.notify import check_callback_url
 from aiposture.identity.principals import Principal
 from aiposture.model import Detection
@@ -36,7 +38,6 @@ TERMS_HEADER = "x-aiposture-terms-accepted"
 CALLBACK_HEADER = "x-aiposture-callback-url"
 APPROVAL_HEADER = "x-aiposture-approval"  # approved ids a retried request may use, comma-separated
 _MAX_APPROVALS = 8
-_RISKS = ("low", "medium", "high")
 
 
 @dataclass
@@ -83,10 +84,6 @@ def request_sensitivity(policy: Policy, verdict: dict) -> str:
         except ValueError:
             continue
     return sensitivity_of(policy, detections)
-
-
-def _flag(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() in ("true", "yes", "1"))
 
 
 class Recent:
@@ -139,16 +136,10 @@ def make_caller(
         app=principal.app_name,
     )
     risk = (headers.get(USER_RISK_HEADER) or "").strip().lower()
-    caller.user_risk = risk if risk in _RISKS else "unknown"
-    caller.terms_accepted = _flag(headers.get(TERMS_HEADER))
-    # the end user's record; a user calling for itself is its own end user
-    person = person_of(end_user) if end_user else (principal if principal.kind == "user" else None)
-    if person is not None and person.kind == "user":
-        attrs = person.attributes
-        if isinstance(attrs.get("user_risk"), str) and attrs["user_risk"].lower() in _RISKS:
-            caller.user_risk = attrs["user_risk"].lower()
-        if "terms_accepted" in attrs:
-            caller.terms_accepted = _flag(attrs["terms_accepted"])
+    # the end user's record (a user calling for itself is its own end user) wins over the headers
+    known = end_user_context(end_user_record(principal, end_user, person_of))
+    caller.user_risk = known.get("user_risk", risk if risk in RISKS else "unknown")
+    caller.terms_accepted = known.get("terms_accepted", truthy(headers.get(TERMS_HEADER)))
     return caller
 
 
