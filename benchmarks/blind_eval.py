@@ -2,7 +2,7 @@
 2026-12-02 by an engineer who had not seen the signatures, the training data or the
 test errors. Never trained on; the check against tuning on the test split.
 
-    .venv/bin/python benchmarks/blind_eval.py [--previous OLD.npz]
+    .venv/bin/python benchmarks/blind_eval.py [--previous OLD.npz] [--current NEW.npz]
 
 Prints AUC and TPR / FPR at the default 0.5 and at the model's stored validation
 1%-FPR threshold, per direction; `--previous` scores older weights side by side.
@@ -22,19 +22,16 @@ sys.path.insert(0, str(ROOT / "training"))
 from common import roc_auc  # noqa: E402
 
 from aiposture.detect.injection.detector import InjectionDetector  # noqa: E402
-from aiposture.detect.textmodel import LinearTextModel  # noqa: E402
 
 
 def detector_from(path: Path | None) -> tuple[InjectionDetector, float]:
     if path is None:
-        det = InjectionDetector()
         from importlib import resources
         with resources.as_file(resources.files("aiposture").joinpath("data", "models", "injection-v1.npz")) as p:
-            with np.load(p, allow_pickle=False) as z:
-                return det, float(z["threshold_1pct_fpr"])
-    model = LinearTextModel.load(path)
+            return detector_from(Path(p))
     with np.load(path, allow_pickle=False) as z:
-        return InjectionDetector(model=model, combiner=z["combiner"].astype(np.float64)), float(z["threshold_1pct_fpr"])
+        thr = float(z["threshold_1pct_fpr"])
+    return InjectionDetector.from_file(path), thr
 
 
 def report(name: str, det: InjectionDetector, thr: float, items: list[dict]) -> None:
@@ -52,11 +49,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=str(ROOT / "training/data/blind_eval.yaml"))
     ap.add_argument("--previous", default=None)
+    ap.add_argument("--current", default=None, help="weights to score as 'current' (default: the packaged ones)")
     args = ap.parse_args()
     items = yaml.safe_load(Path(args.data).read_text(encoding="utf-8"))["items"]
     if args.previous:
         report("previous", *detector_from(Path(args.previous)), items)
-    report("current", *detector_from(None), items)
+    report("current", *detector_from(Path(args.current) if args.current else None), items)
     return 0
 
 

@@ -67,17 +67,10 @@ def false_positives(model: Path | None = None, threshold: float = 0.5) -> dict:
     """Injection scores of the held-out prompts as prompts through the detector the
     default guard runs (packaged weights, or `model`): the share at or above `threshold`."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    import numpy as np
 
     from aiposture.detect.injection import InjectionDetector
-    from aiposture.detect.textmodel import LinearTextModel
 
-    if model is None:
-        det = InjectionDetector(min_score=0.0)
-    else:
-        with np.load(model, allow_pickle=False) as z:
-            combiner = z["combiner"].astype(np.float64)
-        det = InjectionDetector(min_score=0.0, model=LinearTextModel.load(model), combiner=combiner)
+    det = InjectionDetector(min_score=0.0) if model is None else InjectionDetector.from_file(model, min_score=0.0)
     rows = []
     for s in held_out():
         hits = det.detect(s.text, "prompt")

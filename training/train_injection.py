@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import authored  # noqa: E402
 import business  # noqa: E402
 import documents  # noqa: E402
+import embed_train  # noqa: E402
 import langid  # noqa: E402
 import sources  # noqa: E402
 from common import featurize, rate_at, roc_auc, tpr_at_fpr  # noqa: E402
@@ -40,6 +41,7 @@ from split import assign_splits, label_conflicts  # noqa: E402
 from aiposture.detect.injection.detector import (  # noqa: E402
     COMBINER_FEATURES,
     MODEL_FILE,
+    Embedder,
     InjectionDetector,
     classifier_text,
     combiner_features,
@@ -112,6 +114,12 @@ def main() -> int:
     ap.add_argument("--bits", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "src/aiposture/data/models" / MODEL_FILE))
     ap.add_argument("--metrics", default=str(HERE / "metrics" / "injection.json"))
+    ap.add_argument("--no-embed", action="store_true", help="leave the embedding MLP out (ablation)")
+    ap.add_argument("--embed-dims", type=int, default=embed_train.DIMS)
+    ap.add_argument("--embed-window", type=int, default=embed_train.WINDOW_TOKENS)
+    ap.add_argument("--embed-stride", type=int, default=embed_train.STRIDE_TOKENS)
+    ap.add_argument("--reuse-ngram", default=None, help="take the n-gram classifier from this .npz (written "
+                    "by an earlier run on the same corpus) instead of fitting it again")
     ap.add_argument("--dump", default=None, help="write every validation and test text with its scores "
                     "(JSONL) here, for error analysis")
     args = ap.parse_args()
@@ -134,66 +142,88 @@ def main() -> int:
     for k, v in idx.items():
         print(k, len(v), "attacks", int(y[v].sum()), flush=True)
 
-    def rows(ids: np.ndarray):
-        return featurize([texts[i] for i in ids], [extras[i] for i in ids], args.bits,
-                         [int(y[i]) for i in ids], [payloads[i] for i in ids])
+    def fit_ngram() -> tuple[LinearTextModel, float]:
+        """The n-gram logistic regression, Platt-scaled on validation."""
+        def rows(ids: np.ndarray):
+            return featurize([texts[i] for i in ids], [extras[i] for i in ids], args.bits,
+                             [int(y[i]) for i in ids], [payloads[i] for i in ids])
 
-    X_tr, y_tr, w_tr, _ = rows(idx["train"])
-    X_va, _, _, own_va = rows(idx["validation"])
+        X_tr, y_tr, w_tr, _ = rows(idx["train"])
+        X_va, _, _, own_va = rows(idx["validation"])
+        y_val = y[idx["validation"]]
+
+        def per_sample(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+            out = np.full(n, -np.inf)
+            np.maximum.at(out, owner, scores)
+            return out
+
+        # NB-SVM style scaling (Wang & Manning 2012): each feature is scaled by its
+        # log-count ratio between classes before the logistic regression; the exported
+        # weights fold the scale in, so inference is unchanged.
+        # Smoothing alpha 0.1 (not 1): with 2^18 buckets most are rare, and alpha 1 flattened
+        # their ratios (validation: TPR at 1% FPR 0.910 -> 0.916 with the combiner).
+        present = (X_tr > 0).astype(np.float64)
+        p_cnt = np.asarray(present[y_tr == 1].sum(axis=0)).ravel() + NB_ALPHA
+        q_cnt = np.asarray(present[y_tr == 0].sum(axis=0)).ravel() + NB_ALPHA
+        ratio = np.log((p_cnt / p_cnt.sum()) / (q_cnt / q_cnt.sum()))
+        ratio[1 << args.bits:] = 1.0
+        R = sparse.diags(ratio)
+        X_tr, X_va = X_tr @ R, X_va @ R
+        best = None
+        for C in (32.0, 64.0):
+            clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", solver="liblinear")
+            clf.fit(X_tr, y_tr, sample_weight=w_tr)
+            val = per_sample(clf.decision_function(X_va), own_va, len(idx["validation"]))
+            tpr, _ = tpr_at_fpr(y_val, val)
+            auc = roc_auc(y_val, val)
+            print(f"C={C}: val AUC {auc:.4f} TPR@1%FPR {tpr:.4f}", flush=True)
+            if best is None or (tpr, auc) > best[0]:
+                best = ((tpr, auc), C, clf, val)
+        _, C, clf, raw_val = best
+        n_buckets = 1 << args.bits
+        coef = clf.coef_.ravel() * ratio
+        weights = coef[:n_buckets].astype(np.float32).reshape(-1, 1)
+        extra_w = coef[n_buckets:].astype(np.float32).reshape(-1, 1)
+        bias = np.array([clf.intercept_[0]], dtype=np.float32)
+
+        # Platt scaling of the raw logit on validation
+        platt = LogisticRegression(C=1e4, max_iter=1000).fit(raw_val.reshape(-1, 1), y_val)
+        calib = np.array([[platt.coef_[0, 0], platt.intercept_[0]]], dtype=np.float32)
+        model = LinearTextModel(weights=weights, extra=extra_w, bias=bias, classes=("injection",),
+                                bits=args.bits, calibration=calib)
+        return model, C
+
     y_val = y[idx["validation"]]
+    if args.reuse_ngram:  # experiments on the later layers: the n-gram fit is deterministic
+        model, C = LinearTextModel.load(Path(args.reuse_ngram)), None
+    else:
+        model, C = fit_ngram()
 
-    def per_sample(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-        out = np.full(n, -np.inf)
-        np.maximum.at(out, owner, scores)
-        return out
-
-    # NB-SVM style scaling (Wang & Manning 2012): each feature is scaled by its
-    # log-count ratio between classes before the logistic regression; the exported
-    # weights fold the scale in, so inference is unchanged.
-    # Smoothing alpha 0.1 (not 1): with 2^18 buckets most are rare, and alpha 1 flattened
-    # their ratios (validation: TPR at 1% FPR 0.910 -> 0.916 with the combiner).
-    present = (X_tr > 0).astype(np.float64)
-    p_cnt = np.asarray(present[y_tr == 1].sum(axis=0)).ravel() + NB_ALPHA
-    q_cnt = np.asarray(present[y_tr == 0].sum(axis=0)).ravel() + NB_ALPHA
-    ratio = np.log((p_cnt / p_cnt.sum()) / (q_cnt / q_cnt.sum()))
-    ratio[1 << args.bits:] = 1.0
-    R = sparse.diags(ratio)
-    X_tr, X_va = X_tr @ R, X_va @ R
-    best = None
-    for C in (32.0, 64.0):
-        clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", solver="liblinear")
-        clf.fit(X_tr, y_tr, sample_weight=w_tr)
-        val = per_sample(clf.decision_function(X_va), own_va, len(idx["validation"]))
-        tpr, _ = tpr_at_fpr(y_val, val)
-        auc = roc_auc(y_val, val)
-        print(f"C={C}: val AUC {auc:.4f} TPR@1%FPR {tpr:.4f}", flush=True)
-        if best is None or (tpr, auc) > best[0]:
-            best = ((tpr, auc), C, clf, val)
-    _, C, clf, raw_val = best
-    n_buckets = 1 << args.bits
-    coef = clf.coef_.ravel() * ratio
-    weights = coef[:n_buckets].astype(np.float32).reshape(-1, 1)
-    extra_w = coef[n_buckets:].astype(np.float32).reshape(-1, 1)
-    bias = np.array([clf.intercept_[0]], dtype=np.float32)
-
-    # Platt scaling of the raw logit on validation
-    platt = LogisticRegression(C=1e4, max_iter=1000).fit(raw_val.reshape(-1, 1), y_val)
-    calib = np.array([[platt.coef_[0, 0], platt.intercept_[0]]], dtype=np.float32)
-    model = LinearTextModel(weights=weights, extra=extra_w, bias=bias, classes=("injection",),
-                            bits=args.bits, calibration=calib)
+    embedder = None
+    if not args.no_embed:
+        emb_model = embed_train.load_model(Path(args.cache), args.embed_dims, args.embed_window,
+                                           args.embed_stride)
+        tr = idx["train"]
+        embed_train.fit(emb_model, [texts[i] for i in tr], [int(y[i]) for i in tr], [payloads[i] for i in tr])
+        raw_emb, read = embed_train.text_logits(emb_model, [texts[i] for i in idx["validation"]])
+        print(f"embedding MLP alone: val AUC {roc_auc(y_val[read], raw_emb[read]):.4f} "
+              f"TPR@1%FPR {tpr_at_fpr(y_val[read], raw_emb[read])[0]:.4f} on {int(read.sum())} readable texts",
+              flush=True)
+        platt_e = LogisticRegression(C=1e4, max_iter=1000).fit(raw_emb[read].reshape(-1, 1), y_val[read])
+        embedder = Embedder(emb_model, (float(platt_e.coef_[0, 0]), float(platt_e.intercept_[0])))
 
     def evidence(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Stacker features per text, and which texts the detector leaves to the
         signatures (scored 0 at run time, so scored 0 here too)."""
         rows, short = [], []
         scorer = InjectionDetector(model=model, combiner=np.zeros(len(COMBINER_FEATURES) + 1),
-                                   signatures=sigs)
+                                   signatures=sigs, embedder=embedder)
         for i in ids:
             n = norms[i]
             views = n.views() + ([("rot13", n.rot13)] if n.rot13 else [])
             hits = sigs.scan(views)
             z = scorer.classifier_logit(n, hits)
-            rows.append(combiner_features(z, hits, n, corpus[i].direction))
+            rows.append(combiner_features(z, hits, n, corpus[i].direction, scorer.embedding_logit(n)))
             short.append(left_to_signatures(n, hits))
         return np.array(rows), np.array(short, dtype=bool)
 
@@ -213,12 +243,13 @@ def main() -> int:
                "sizes": {k: {"n": int(len(v)), "attacks": int(y[v].sum())} for k, v in idx.items()},
                "combiner": dict(zip(list(COMBINER_FEATURES) + ["bias"], combiner.round(4).tolist(),
                                     strict=True)),
-               "extra_features": dict(zip(FEATURE_NAMES, extra_w.ravel().round(4).tolist(), strict=True))}
+               "extra_features": dict(zip(FEATURE_NAMES, model.extra.ravel().round(4).tolist(), strict=True))}
     ev_val_comb = combine(ev_val, short_val)
     _, thr_val = tpr_at_fpr(y[idx["validation"]], ev_val_comb)
     metrics["threshold_1pct_fpr_validation"] = thr_val
     metrics["test"] = {}
-    for name, s in (("combined", combined), ("classifier", clf_only), ("signatures", sig_only)):
+    for name, s in (("combined", combined), ("classifier", clf_only), ("signatures", sig_only),
+                    ("embedding", ev_test[:, -1])):
         tpr, thr = tpr_at_fpr(y_test, s)
         metrics["test"][name] = {"auc": roc_auc(y_test, s), "tpr_at_1pct_fpr": tpr}
     tpr_v, fpr_v = rate_at(y_test, combined, thr_val)
@@ -275,16 +306,18 @@ def main() -> int:
                                          "source": s.source, "lang": s.lang, "direction": s.direction,
                                          "text": s.text}, ensure_ascii=False) + "\n")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, weights=weights, extra=extra_w, bias=bias, classes=np.array(["injection"]),
-                        bits=np.int64(args.bits), calibration=calib, combiner=combiner,
+    np.savez_compressed(args.out, weights=model.weights, extra=model.extra, bias=model.bias,
+                        classes=np.array(["injection"]), bits=np.int64(args.bits),
+                        calibration=model.calibration, combiner=combiner,
                         combiner_features=np.array(COMBINER_FEATURES), extra_features=np.array(FEATURE_NAMES),
-                        threshold_1pct_fpr=np.float64(thr_val))
+                        threshold_1pct_fpr=np.float64(thr_val),
+                        **(embed_train.export_arrays(embedder.model, embedder.calibration) if embedder else {}))
     fp = business.false_positives(Path(args.out))
     metrics["business_held_out"] = {k: fp[k] for k in ("held_out", "flagged", "fp_rate", "by_language")}
     Path(args.metrics).parent.mkdir(parents=True, exist_ok=True)
     Path(args.metrics).write_text(json.dumps(metrics, indent=1, ensure_ascii=False))
     t = metrics["test"]
-    print(json.dumps({k: t[k] for k in ("combined", "classifier", "signatures")}, indent=1))
+    print(json.dumps({k: t[k] for k in ("combined", "classifier", "signatures", "embedding")}, indent=1))
     print(json.dumps(t["by_language"], indent=0, ensure_ascii=False))
     print(json.dumps(t["by_direction"], indent=0))
     print(json.dumps({"test_without_business": t["combined_without_business"],

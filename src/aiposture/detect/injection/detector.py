@@ -7,14 +7,17 @@ Three layers of evidence, combined into one calibrated score:
 2. signature families (data, RE2 Set) are matched on every view;
 3. a linear classifier over hashed n-grams (numpy, weights shipped in
    `data/models/injection-v1.npz`) scores the normalised text plus any decoded
-   layers, with the normalisation counts as extra features.
+   layers, with the normalisation counts as extra features;
+4. a small MLP over static sentence embeddings (`staticembed`, same file) scores
+   what the text means, which catches paraphrases no n-gram was trained on.
 
 Combination (fitted on the validation split by `training/train_injection.py`, stored
 next to the weights): a logistic "stacker"
 
     z = w . [classifier logit (Platt-calibrated), has signature,
              has signature * logit(max signature weight), log(1 + #families),
-             obfuscation seen, signature only in a decoded layer, direction is document] + b
+             obfuscation seen, signature only in a decoded layer, direction is document,
+             embedding-MLP logit (Platt-calibrated)] + b
     score = sigmoid(z)
 
 so a signature hit raises the score by what it was worth on held-out data, and the
@@ -32,12 +35,13 @@ import numpy as np
 
 from aiposture.detect.injection.signatures import SignatureHit, SignatureSet, default_signatures
 from aiposture.detect.normalize import Normalized, feature_vector, normalize, too_short_for_a_classifier
+from aiposture.detect.staticembed import StaticEmbeddingModel
 from aiposture.detect.textmodel import LinearTextModel
 from aiposture.model import Detection, Direction
 
 MODEL_FILE = "injection-v1.npz"
 COMBINER_FEATURES = ("classifier_logit", "has_signature", "signature_logit", "families",
-                     "obfuscated", "decoded_only", "document")
+                     "obfuscated", "decoded_only", "document", "embedding_logit")
 MAX_CHARS = 1_000_000  # past this only the first MAX_CHARS are scanned (reported in the explanation)
 LOCAL_CONTEXT = 200  # characters either side of a signature hit for the local classifier window
 LOCAL_HITS = 2
@@ -51,7 +55,7 @@ def classifier_text(norm: Normalized) -> str:
 
 
 def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normalized,
-                      direction: str) -> list[float]:
+                      direction: str, embedding_logit: float = 0.0) -> list[float]:
     best = max((h.weight for h in hits), default=0.0)
     families = {h.family.id for h in hits}
     decoded_only = bool(hits) and all(h.layer not in ("text", "normalized") for h in hits)
@@ -61,7 +65,7 @@ def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normaliz
             math.log1p(len(families)), 1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0,
             # a reply is the model's own voice, not third-party text: it is weighed like a
             # prompt (a reply that starts carrying out a jailbreak is what the guard must stop)
-            1.0 if direction == "document" else 0.0]
+            1.0 if direction == "document" else 0.0, embedding_logit]
 
 
 def left_to_signatures(norm: Normalized, hits: list[SignatureHit]) -> bool:
@@ -80,15 +84,40 @@ class InjectionAnalysis:
     features: list[float] = field(default_factory=list)
 
 
+@dataclass
+class Embedder:
+    """The embedding MLP and the Platt scaling of its logit."""
+
+    model: StaticEmbeddingModel
+    calibration: tuple[float, float]
+
+    def logit(self, text: str) -> float:
+        """Calibrated logit; 0 (no evidence either way) for text the vectors cannot read."""
+        raw = self.model.logit(text)
+        if raw is None:
+            return 0.0
+        a, b = self.calibration
+        return a * raw + b
+
+
+def load_weights(path) -> tuple[LinearTextModel, np.ndarray, Embedder | None]:
+    """(n-gram model, stacker, embedding MLP or None) from a detector `.npz`."""
+    model = LinearTextModel.load(path)
+    with np.load(path, allow_pickle=False) as z:
+        combiner = z["combiner"].astype(np.float64)
+        embedder = None
+        if "embed_table" in z.files:
+            a, b = (float(v) for v in z["embed_calibration"].ravel()[:2])
+            embedder = Embedder(StaticEmbeddingModel.from_arrays(z), (a, b))
+    return model, combiner, embedder
+
+
 @lru_cache(maxsize=1)
-def _packaged() -> tuple[LinearTextModel, np.ndarray]:
-    model = LinearTextModel.load_packaged(MODEL_FILE)
+def _packaged() -> tuple[LinearTextModel, np.ndarray, Embedder | None]:
     from importlib import resources
 
     with resources.as_file(resources.files("aiposture").joinpath("data", "models", MODEL_FILE)) as p:
-        with np.load(p, allow_pickle=False) as z:
-            combiner = z["combiner"].astype(np.float64)
-    return model, combiner
+        return load_weights(p)
 
 
 class InjectionDetector:
@@ -97,22 +126,47 @@ class InjectionDetector:
     name = "injection"
 
     def __init__(self, min_score: float = 0.5, signatures: SignatureSet | None = None,
-                 model: LinearTextModel | None = None, combiner: np.ndarray | None = None) -> None:
+                 model: LinearTextModel | None = None, combiner: np.ndarray | None = None,
+                 embedder: Embedder | None = None) -> None:
         self.min_score = min_score
         self.signatures = signatures or default_signatures()
         if model is None or combiner is None:
-            packaged_model, packaged_combiner = _packaged()
+            packaged_model, packaged_combiner, packaged_embedder = _packaged()
             model = model or packaged_model
             combiner = packaged_combiner if combiner is None else combiner
+            embedder = embedder or packaged_embedder
         self.model = model
         self.combiner = np.asarray(combiner, dtype=np.float64)
+        self.embedder = embedder
+
+    @classmethod
+    def from_file(cls, path, **kwargs) -> InjectionDetector:
+        """A detector with the weights of another `.npz` (an older or candidate model)."""
+        model, combiner, embedder = load_weights(path)
+        return cls(model=model, combiner=combiner, embedder=embedder, **kwargs)
+
+    def embedding_logit(self, norm: Normalized) -> float:
+        """Calibrated logit of the embedding MLP (0, i.e. no evidence, without one): the
+        whole text's, or a decoded layer's on its own when higher."""
+        if self.embedder is None:
+            return 0.0
+        z = self.embedder.logit(classifier_text(norm))
+        for layer in norm.layers[:LOCAL_HITS]:
+            z = max(z, self.embedder.logit(layer.view.skeleton))
+        return z
+
+    def embedding_logit_of(self, text: str) -> float:
+        return self.embedding_logit(normalize(text))
 
     def classifier_logit(self, norm: Normalized, hits: list[SignatureHit] | None = None) -> float:
-        """Calibrated classifier logit: the best window of the text, or the window
-        around a signature hit when that is higher (an instruction buried in a long
-        benign text is not diluted by it)."""
+        """Calibrated classifier logit: the best window of the text, of each decoded
+        layer on its own, or of the window around a signature hit, whichever is highest
+        (an instruction buried in a long benign text, or encoded in a long hex string
+        whose n-grams read like a checksum, is not diluted by its surroundings)."""
         extra = feature_vector(norm)
         z = float(self.model.logits(classifier_text(norm), extra)[0])
+        for layer in norm.layers[:LOCAL_HITS]:
+            z = max(z, float(self.model.logits(layer.view.skeleton, extra)[0]))
         views = dict(norm.views())
         for h in sorted(hits or [], key=lambda h: -h.weight)[:LOCAL_HITS]:
             view = views.get(h.layer)
@@ -129,6 +183,10 @@ class InjectionDetector:
         truncated = len(text) > MAX_CHARS
         if truncated:
             text = text[:MAX_CHARS]
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates (JSON "\ud800"): RE2 cannot take them, and an
+            text = text.encode("utf-8", "replace").decode("utf-8")  # error must not mean "no finding"
         norm = normalize(text)
         if not norm.skeleton.strip() and not norm.layers:
             return InjectionAnalysis(0.0, 0.0, [], norm, truncated)
@@ -137,8 +195,10 @@ class InjectionDetector:
             views.append(("rot13", norm.rot13))
         hits = self.signatures.scan(views)
         clf_logit = self.classifier_logit(norm, hits)
-        feats = combiner_features(clf_logit, hits, norm, direction)
-        z = float(np.dot(self.combiner[:-1], feats) + self.combiner[-1])
+        feats = combiner_features(clf_logit, hits, norm, direction, self.embedding_logit(norm))
+        # stacker features are only ever appended: weights from before a feature existed
+        # use the prefix they were fitted on
+        z = float(np.dot(self.combiner[:-1], feats[:len(self.combiner) - 1]) + self.combiner[-1])
         score = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         clf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, clf_logit))))
         if left_to_signatures(norm, hits):
@@ -171,6 +231,8 @@ class InjectionDetector:
             start, end = 0, len(text)
         explanation = {
             "classifier_score": round(a.classifier, 4),
+            "embedding_score": (round(_sigmoid(a.features[-1]), 4)
+                                if self.embedder is not None and a.features else None),
             "signatures": [{"id": h.pattern_id, "family": h.family.title, "layer": h.layer,
                             "lang": h.pattern.lang, "weight": h.weight} for h in hits],
             "frameworks": _merge_frameworks(hits),
@@ -192,3 +254,7 @@ def _merge_frameworks(hits: list[SignatureHit]) -> dict[str, list[str]]:
         for k, v in h.family.frameworks.items():
             out.setdefault(k, set()).update(v)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
