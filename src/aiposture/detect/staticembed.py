@@ -70,13 +70,22 @@ class WordPiece:
         self.index = {tok: i for i, tok in enumerate(vocab)}
         self.unknown = self.index.get(unknown, 0)
         self.longest = max((len(t) for t in vocab), default=1)
+        # a word with no ASCII letter can only match tokens with none either, and those
+        # are short (single Cyrillic or kana letters and pieces): searching from the
+        # longest ASCII token's length wasted 20 lookups per letter on kana and Cyrillic
+        bare = [t[2:] if t.startswith("##") else t for t in vocab]
+        self.longest_non_ascii = max((len(t) for t in bare if t and not any(c.isascii() for c in t)),
+                                     default=1)
         self._cache: dict[str, tuple[int, ...]] = {}
+        self._words: dict[str, list[int]] = {}
 
     def ids(self, text: str) -> np.ndarray:
         """Token ids of `text`, in order (no [CLS]/[SEP])."""
         cache = self._cache
         if len(cache) > CACHE_LIMIT:
             cache.clear()
+        if len(self._words) > CACHE_LIMIT:
+            self._words.clear()
         chunks = text.split()
         missing = {c for c in chunks if c not in cache}
         for chunk in missing:
@@ -89,6 +98,7 @@ class WordPiece:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._words.clear()
 
     def _chunk_ids(self, chunk: str) -> tuple[int, ...]:
         if chunk.isascii():
@@ -98,8 +108,12 @@ class WordPiece:
         else:
             lowered = unicodedata.normalize("NFD", chunk.lower())
         out: list[int] = []
+        words = self._words
         for piece in lowered.translate(_split_table()).split():
-            out.extend(self._word_ids(piece))
+            got = words.get(piece)
+            if got is None:
+                got = words[piece] = self._word_ids(piece)
+            out.extend(got)
         return tuple(out)
 
     def _word_ids(self, word: str) -> list[int]:
@@ -109,8 +123,9 @@ class WordPiece:
         if len(word) > MAX_WORD_CHARS:
             return [self.unknown]
         index, out, start = self.index, [], 0
+        longest = self.longest if any(c.isascii() for c in word) else self.longest_non_ascii
         while start < len(word):
-            end = min(len(word), start + self.longest)
+            end = min(len(word), start + longest)
             found = None
             while end > start:
                 sub = word[start:end] if start == 0 else "##" + word[start:end]
@@ -148,6 +163,10 @@ class StaticEmbeddingModel:
             if tok.startswith("##") or i == self.tokenizer.unknown:
                 pieces[i] = 1.0
         self._pieces = pieces
+        # blocks are padded with an id one past the vocabulary: its scale is 0, and the
+        # table lookup clips it to the last row, which the zero scale then cancels
+        self._zero_row = len(self.scale)
+        self._scale0 = np.append(self.scale, np.float32(0.0)).astype(np.float32)
 
     @classmethod
     def from_arrays(cls, arrays) -> StaticEmbeddingModel:
@@ -200,12 +219,12 @@ class StaticEmbeddingModel:
         for g0 in range(0, n, group):
             seg = ids[g0:g0 + group]
             k = -(-len(seg) // stride)
-            vecs = np.zeros((k * stride, dims), dtype=np.float32)
-            vecs[:len(seg)] = self.table[seg]
-            scale = np.zeros(k * stride, dtype=np.float32)
-            scale[:len(seg)] = self.scale[seg]
+            padded = np.full(k * stride, self._zero_row, dtype=np.intp)  # the padding's scale is 0
+            padded[:len(seg)] = seg
+            vecs = self.table.take(padded, axis=0, mode="clip").astype(np.float32).reshape(k, stride, dims)
+            scale = self._scale0[padded].reshape(k, 1, stride)
             b0 = g0 // stride
-            out[b0:b0 + k] = np.matmul(scale.reshape(k, 1, stride), vecs.reshape(k, stride, dims))[:, 0, :]
+            out[b0:b0 + k] = np.matmul(scale, vecs)[:, 0, :]
         pieces = np.add.reduceat(self._pieces[ids], np.arange(0, n, stride))
         return out, pieces
 
