@@ -41,7 +41,7 @@ def load_model(cache: Path, dims: int = DIMS, window: int = WINDOW_TOKENS,
 
 
 def window_rows(model: StaticEmbeddingModel, texts: list[str], labels: list[int],
-                payloads: list[str | None]):
+                payloads: list[str | None], sample_weights: np.ndarray | None = None):
     """(features, labels, weights, owner) with one row per scoring window."""
     feats, ys, ws, owner = [], [], [], []
     for i, (t, label, pay) in enumerate(zip(texts, labels, payloads, strict=True)):
@@ -53,7 +53,7 @@ def window_rows(model: StaticEmbeddingModel, texts: list[str], labels: list[int]
             if at >= 0:
                 first = len(model.tokenizer.ids(t[:at]))
                 span = (first, first + max(1, len(model.tokenizer.ids(pay))))
-        weight = 1.0 / math.sqrt(len(starts))
+        weight = (1.0 if sample_weights is None else float(sample_weights[i])) / math.sqrt(len(starts))
         readable = model.readable(f)
         for k in range(len(starts)):
             if not readable[k]:
@@ -70,8 +70,8 @@ def window_rows(model: StaticEmbeddingModel, texts: list[str], labels: list[int]
 
 
 def fit(model: StaticEmbeddingModel, texts: list[str], labels: list[int], payloads: list[str | None],
-        seed: int = 0) -> StaticEmbeddingModel:
-    X, y, w, _ = window_rows(model, texts, labels, payloads)
+        sample_weights: np.ndarray | None = None, seed: int = 0) -> StaticEmbeddingModel:
+    X, y, w, _ = window_rows(model, texts, labels, payloads, sample_weights)
     clf = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-4, batch_size=256, learning_rate_init=1e-3,
                         max_iter=200, early_stopping=True, validation_fraction=0.1, n_iter_no_change=6,
                         random_state=seed)

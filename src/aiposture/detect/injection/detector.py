@@ -82,6 +82,7 @@ class InjectionAnalysis:
     norm: Normalized
     truncated: bool = False
     features: list[float] = field(default_factory=list)
+    embedding: float | None = None  # calibrated embedding logit; None when not read
 
 
 @dataclass
@@ -91,11 +92,11 @@ class Embedder:
     model: StaticEmbeddingModel
     calibration: tuple[float, float]
 
-    def logit(self, text: str) -> float:
-        """Calibrated logit; 0 (no evidence either way) for text the vectors cannot read."""
+    def logit(self, text: str) -> float | None:
+        """Calibrated logit; None for text the vectors cannot read."""
         raw = self.model.logit(text)
         if raw is None:
-            return 0.0
+            return None
         a, b = self.calibration
         return a * raw + b
 
@@ -145,17 +146,18 @@ class InjectionDetector:
         model, combiner, embedder = load_weights(path)
         return cls(model=model, combiner=combiner, embedder=embedder, **kwargs)
 
-    def embedding_logit(self, norm: Normalized) -> float:
-        """Calibrated logit of the embedding MLP (0, i.e. no evidence, without one): the
-        whole text's, or a decoded layer's on its own when higher."""
+    def embedding_logit(self, norm: Normalized) -> float | None:
+        """Calibrated logit of the embedding MLP: the whole text's, or a decoded layer's
+        on its own when higher; None without an embedder or when it can read neither
+        (the stacker then gets 0: no evidence either way)."""
         if self.embedder is None:
-            return 0.0
-        z = self.embedder.logit(classifier_text(norm))
-        for layer in norm.layers[:LOCAL_HITS]:
-            z = max(z, self.embedder.logit(layer.view.skeleton))
-        return z
+            return None
+        read = [self.embedder.logit(classifier_text(norm))]
+        read += [self.embedder.logit(layer.view.skeleton) for layer in norm.layers[:LOCAL_HITS]]
+        read = [z for z in read if z is not None]
+        return max(read) if read else None
 
-    def embedding_logit_of(self, text: str) -> float:
+    def embedding_logit_of(self, text: str) -> float | None:
         return self.embedding_logit(normalize(text))
 
     def classifier_logit(self, norm: Normalized, hits: list[SignatureHit] | None = None) -> float:
@@ -195,7 +197,8 @@ class InjectionDetector:
             views.append(("rot13", norm.rot13))
         hits = self.signatures.scan(views)
         clf_logit = self.classifier_logit(norm, hits)
-        feats = combiner_features(clf_logit, hits, norm, direction, self.embedding_logit(norm))
+        embedding = self.embedding_logit(norm)
+        feats = combiner_features(clf_logit, hits, norm, direction, 0.0 if embedding is None else embedding)
         # stacker features are only ever appended: weights from before a feature existed
         # use the prefix they were fitted on
         z = float(np.dot(self.combiner[:-1], feats[:len(self.combiner) - 1]) + self.combiner[-1])
@@ -203,7 +206,7 @@ class InjectionDetector:
         clf = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, clf_logit))))
         if left_to_signatures(norm, hits):
             score = 0.0  # a greeting: no signature, nothing decoded, too little for the classifier
-        return InjectionAnalysis(score, clf, hits, norm, truncated, feats)
+        return InjectionAnalysis(score, clf, hits, norm, truncated, feats, embedding)
 
     def score(self, text: str, direction: Direction = "prompt") -> float:
         return self.analyze(text, direction).score
@@ -231,8 +234,7 @@ class InjectionDetector:
             start, end = 0, len(text)
         explanation = {
             "classifier_score": round(a.classifier, 4),
-            "embedding_score": (round(_sigmoid(a.features[-1]), 4)
-                                if self.embedder is not None and a.features else None),
+            "embedding_score": None if a.embedding is None else round(_sigmoid(a.embedding), 4),
             "signatures": [{"id": h.pattern_id, "family": h.family.title, "layer": h.layer,
                             "lang": h.pattern.lang, "weight": h.weight} for h in hits],
             "frameworks": _merge_frameworks(hits),
