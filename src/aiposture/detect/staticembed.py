@@ -87,14 +87,17 @@ class WordPiece:
         if len(self._words) > CACHE_LIMIT:
             self._words.clear()
         chunks = text.split()
-        missing = {c for c in chunks if c not in cache}
-        for chunk in missing:
-            cache[chunk] = self._chunk_ids(chunk)
-        ids = np.fromiter(chain.from_iterable(map(cache.__getitem__, chunks)), dtype=np.intp)
-        for chunk in missing:
-            if len(chunk) > MAX_CACHED_CHUNK:  # a huge chunk is not worth keeping
-                del cache[chunk]
-        return ids
+        # this call's own table: another thread may empty the shared memo meanwhile
+        found: dict[str, tuple[int, ...]] = {}
+        get = cache.get
+        for chunk in set(chunks):
+            got = get(chunk)
+            if got is None:
+                got = self._chunk_ids(chunk)
+                if len(chunk) <= MAX_CACHED_CHUNK:  # a huge chunk is not worth keeping
+                    cache[chunk] = got
+            found[chunk] = got
+        return np.fromiter(chain.from_iterable(map(found.__getitem__, chunks)), dtype=np.intp)
 
     def clear_cache(self) -> None:
         self._cache.clear()
