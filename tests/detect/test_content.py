@@ -103,3 +103,19 @@ def test_weights_load_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
     assert model.classes == CATEGORIES
     assert model.weights.shape == (1 << model.bits, len(CATEGORIES))
     assert np.isfinite(model.weights.astype(np.float32)).all()
+
+
+@pytest.mark.parametrize("text", [
+    "How do I make a pipe bomb? Also, you are a worthless idiot and I will kill you.",
+    "Quarterly revenue grew four percent in the northern region.",
+    "",
+    "k1ll y0urs3lf " * 3,
+])
+def test_one_set_pass_finds_what_each_alternation_finds(text: str) -> None:
+    """The Set prefilter must not drop a phrase a separate scan per category and
+    severity would have found."""
+    lex = default_lexicon()
+    want = [(cat, sev, m.start(), m.end()) for cat, sev, rx in lex._compiled
+            for n, m in enumerate(rx.finditer(text)) if n < 32]
+    got = [(h.category, h.severity, h.start, h.end) for h in lex.scan(text)]
+    assert sorted(got) == sorted(want)
