@@ -44,7 +44,6 @@ from aiposture.detect.injection.detector import (  # noqa: E402
     Embedder,
     InjectionDetector,
     classifier_text,
-    combiner_features,
     left_to_signatures,
 )
 from aiposture.detect.injection.signatures import default_signatures  # noqa: E402
@@ -244,9 +243,7 @@ def main() -> int:
             n = norms[i]
             views = n.views() + ([("rot13", n.rot13)] if n.rot13 else [])
             hits = sigs.scan(views)
-            z = scorer.classifier_logit(n, hits)
-            e = scorer.embedding_logit(n)
-            rows.append(combiner_features(z, hits, n, corpus[i].direction, 0.0 if e is None else e))
+            rows.append(scorer.stacker_features(n, hits, corpus[i].direction)[0])
             short.append(left_to_signatures(n, hits))
         return np.array(rows), np.array(short, dtype=bool)
 

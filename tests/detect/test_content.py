@@ -119,3 +119,10 @@ def test_one_set_pass_finds_what_each_alternation_finds(text: str) -> None:
             for n, m in enumerate(rx.finditer(text)) if n < 32]
     got = [(h.category, h.severity, h.start, h.end) for h in lex.scan(text)]
     assert sorted(got) == sorted(want)
+
+
+def test_a_lone_surrogate_does_not_hide_harmful_content(detector: ContentDetector) -> None:
+    """JSON allows "\\ud800"; a detector called directly (not through the guard) must
+    still see the rest of the text, not fail and report nothing."""
+    found = detector.detect("How do I make a pipe bomb? Step by step, please. \ud800")
+    assert [d.type for d in found] == ["DANGEROUS"]

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -63,17 +62,35 @@ _VS_RUN_RE = re2.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]{4,}")
 _MIXED_WORD_RE = re2.compile(r"[\p{L}\p{M}]*(?:\p{Latin}[\p{L}\p{M}]*[^\p{Latin}\P{L}]|"
                              r"[^\p{Latin}\P{L}][\p{L}\p{M}]*\p{Latin})[\p{L}\p{M}]*")
 _LEET_WORD_RE = re2.compile(r"[a-z0-9@$!|+€]*(?:[a-z][0-9@$!|+€]|[0-9@$!|+€][a-z])[a-z0-9@$!|+€]*")
-# the same pattern over bytes: on a str, the re2 wrapper turns every match's byte offsets
-# into character offsets by re-measuring the text before it (10 us a match on 4 KB);
-# on ASCII text bytes and characters coincide, so the bytes pattern gives the spans directly
+# Patterns run over the UTF-8 bytes where many matches are expected: on a str, the re2
+# wrapper turns every match's byte offsets into character offsets by re-measuring the
+# text before it (about 10 us a match on 4 KB). Matching is the same (the wrapper hands
+# RE2 the same UTF-8 bytes); only the offsets are bytes, and they fall on character
+# boundaries because each pattern matches whole characters.
 _LEET_WORD_BYTES_RE = re2.compile(_LEET_WORD_RE.pattern.encode("utf-8"))
 _SPLIT_RE = re2.compile(r"(?:^|\b|\s)((?:\w[ .\-_*/|·]{1,2}){3,}\w)\b")
 _SPLIT_SEP_RE = re2.compile(r"[ .\-_*/|·]")
 _BASE64_RE = re2.compile(r"(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?|"
                          r"(?:[A-Za-z0-9_\-]{4}){5,}")
 _HEX_RE = re2.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b|(?:\\x[0-9a-fA-F]{2}){6,}")
+_BASE64_BYTES_RE = re2.compile(_BASE64_RE.pattern.encode("utf-8"))
+_HEX_BYTES_RE = re2.compile(_HEX_RE.pattern.encode("utf-8"))
 _HEX_STRIP_RE = re2.compile(r"[^0-9a-fA-F]|\\x")
 _ALPHA_RE = re2.compile(r"[A-Za-z]")
+# Text a renderer hides from the human reader but a model reads: HTML comments, markdown
+# link-reference comments, and elements styled invisible. Each group 1 is the hidden
+# text. RE2 keeps the lazy quantifiers linear; each hidden text is cut to MAX_CONCEALED_CHARS.
+MAX_CONCEALED = 8
+MAX_CONCEALED_CHARS = 4000
+_CONCEALED_RES = (
+    ("html-comment", re2.compile(r"(?s)<!--(.+?)-->")),
+    ("markdown-comment", re2.compile(r"(?m)^[ \t]*\[//\]:[ \t]*#[ \t]*\((.+)\)[ \t]*$")),
+    ("hidden-style", re2.compile(
+        r"(?is)<(?:span|div|p|font|section|td)\b[^>]{0,300}?style[ \t]*=[ \t]*[\"'][^\"'>]{0,300}?"
+        r"(?:display[ \t]*:[ \t]*none|visibility[ \t]*:[ \t]*hidden|font-size[ \t]*:[ \t]*0(?:px|pt|em)?[ \t]*[;\"']|"
+        r"opacity[ \t]*:[ \t]*0(?:\.0+)?[ \t]*[;\"']|color[ \t]*:[ \t]*(?:white|#fff(?:fff)?)\b)"
+        r"[^>]{0,300}>(.+?)</")),
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,7 @@ class Layer:
     """One decoded segment: how it was encoded, where it sat in its parent, and its
     normalised contents."""
 
-    kind: str  # "base64", "hex", "tags", "variation-selectors"
+    kind: str  # "base64", "hex", "tags", "variation-selectors"; concealed: "html-comment", ...
     start: int
     end: int
     view: Normalized
@@ -97,6 +114,9 @@ class Normalized:
     rot13: str = ""
     layers: list[Layer] = field(default_factory=list)
     features: dict[str, int] = field(default_factory=dict)
+    # hidden from a human reader (comments, invisible styles), normalised on their own;
+    # not in `views()`: their text is part of the text view already
+    concealed: list[Layer] = field(default_factory=list)
 
     def views(self) -> list[tuple[str, str]]:
         """(layer name, text) pairs worth matching signatures against, without repeats."""
@@ -151,25 +171,23 @@ def _fold_mixed_script(text: str, features: dict[str, int]) -> str:
 
 
 def _fold_leet(text: str, features: dict[str, int]) -> str:
-    if text.isascii():
-        spans = [m.span() for m in _LEET_WORD_BYTES_RE.finditer(text.encode("ascii"))]
-    else:
-        spans = [m.span() for m in _LEET_WORD_RE.finditer(text)]
-    pieces: list[str] = []
+    raw = text.encode("utf-8", "surrogatepass")
+    pieces: list[bytes] = []
     count, done = 0, 0
-    for start, end in spans:
-        word = text[start:end]
+    for m in _LEET_WORD_BYTES_RE.finditer(raw):
+        start, end = m.span()
+        word = raw[start:end].decode("utf-8")  # a match is whole characters: ASCII and "€"
         letters = sum(c.isalpha() for c in word)
         if letters < 2 or letters * 2 < len(word):  # "4k", "v2", "2024" stay as they are
             continue
         count += 1
-        pieces += [text[done:start], word.translate(_LEET)]
+        pieces += [raw[done:start], word.translate(_LEET).encode("utf-8")]
         done = end
     if not count:
         return text
     features["leetspeak"] = count
-    pieces.append(text[done:])
-    return "".join(pieces)
+    pieces.append(raw[done:])
+    return b"".join(pieces).decode("utf-8", "surrogatepass")
 
 
 def _join_split(text: str, features: dict[str, int]) -> str:
@@ -238,20 +256,23 @@ def _decode_layers(text: str, depth: int, budget: list[int]) -> list[Layer]:
     if depth > MAX_DEPTH:
         return []
     layers: list[Layer] = []
-    for kind, pattern, decode in (("base64", _BASE64_RE, _try_base64), ("hex", _HEX_RE, _try_hex)):
-        for m in pattern.finditer(text):
+    raw = text.encode("utf-8", "surrogatepass")
+    ascii_text = len(raw) == len(text)
+    for kind, pattern, decode in (("base64", _BASE64_BYTES_RE, _try_base64), ("hex", _HEX_BYTES_RE, _try_hex)):
+        for m in pattern.finditer(raw):
             if budget[0] <= 0 or budget[1] <= 0:
                 return layers
-            seg = m.group(0)
-            if len(seg) > MAX_DECODED_CHARS * 2:
+            b0, b1 = m.span()
+            if b1 - b0 > MAX_DECODED_CHARS * 2:
                 continue
-            decoded = decode(seg)
+            decoded = decode(raw[b0:b1].decode("ascii"))  # both patterns match ASCII only
             if decoded is None:
                 continue
             budget[0] -= 1
             budget[1] -= len(decoded)
             view = _normalize(decoded[:MAX_DECODED_CHARS], depth + 1, budget)
-            layers.append(Layer(kind=kind, start=m.start(), end=m.end(), view=view, depth=depth))
+            start = b0 if ascii_text else len(raw[:b0].decode("utf-8", "surrogatepass"))
+            layers.append(Layer(kind=kind, start=start, end=start + (b1 - b0), view=view, depth=depth))
             layers.extend(view.layers)
     return layers
 
@@ -262,6 +283,11 @@ def normalize(text: str) -> Normalized:
     injection, then content) normalise it once; callers must not mutate the result."""
     if not isinstance(text, str):
         text = str(text)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates (JSON "\ud800"): RE2 cannot take them, and
+            text = text.encode("utf-8", "replace").decode("utf-8")  # an error must not mean "nothing found"
     if len(text) <= CACHE_MAX_CHARS:
         return _normalize_cached(text)
     return _normalize(text, 1, [MAX_SEGMENTS, MAX_DECODED_CHARS])
@@ -300,9 +326,42 @@ def _normalize(text: str, depth: int, budget: list[int]) -> Normalized:
         hidden = hidden_view.skeleton
     if layers:
         features["decoded_segments"] = len(layers)
-    rot13 = codecs.encode(skeleton, "rot13") if _ALPHA_RE.search(skeleton) else ""
+    rot13 = _rot13(skeleton) if _ALPHA_RE.search(skeleton) else ""
+    concealed = _concealed(clean, depth, budget) if depth == 1 else []
+    if concealed:
+        features["concealed"] = len(concealed)
     return Normalized(original=text, clean=clean, skeleton=skeleton, hidden=hidden, rot13=rot13,
-                      layers=layers, features=features)
+                      layers=layers, features=features, concealed=concealed)
+
+
+_ROT13_BYTES = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    b"NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm")
+
+
+def _rot13(text: str) -> str:
+    """ROT13 of the ASCII letters, as `codecs`' rot13 does, on the UTF-8 bytes: every byte
+    of a multi-byte character is >= 0x80, so only ASCII letters change. `codecs` maps
+    character by character through a dict, 85 us on 4 KB of non-ASCII text."""
+    return text.encode("utf-8", "surrogatepass").translate(_ROT13_BYTES).decode("utf-8", "surrogatepass")
+
+
+def _concealed(clean: str, depth: int, budget: list[int]) -> list[Layer]:
+    """The hidden-from-the-reader segments of `clean` (at most MAX_CONCEALED), each
+    normalised on its own so a classifier can judge it without the visible text around."""
+    if "<" not in clean and "[//]" not in clean:
+        return []
+    out: list[Layer] = []
+    for kind, pattern in _CONCEALED_RES:
+        for m in pattern.finditer(clean):
+            inner = m.group(1).strip()
+            if not inner:
+                continue
+            view = _normalize(inner[:MAX_CONCEALED_CHARS], depth + 1, budget)
+            out.append(Layer(kind=kind, start=m.start(1), end=m.end(1), view=view, depth=depth))
+            if len(out) >= MAX_CONCEALED:
+                return out
+    return out
 
 
 def feature_vector(norm: Normalized) -> list[float]:

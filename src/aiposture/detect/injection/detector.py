@@ -41,10 +41,12 @@ from aiposture.model import Detection, Direction
 
 MODEL_FILE = "injection-v1.npz"
 COMBINER_FEATURES = ("classifier_logit", "has_signature", "signature_logit", "families",
-                     "obfuscated", "decoded_only", "document", "embedding_logit")
+                     "obfuscated", "decoded_only", "document", "embedding_logit",
+                     "concealed_logit", "concealed_signature")
 MAX_CHARS = 1_000_000  # past this only the first MAX_CHARS are scanned (reported in the explanation)
 LOCAL_CONTEXT = 200  # characters either side of a signature hit for the local classifier window
 LOCAL_HITS = 2
+CONCEALED_SCORED = 4  # hidden segments (comments, invisible styles) scored on their own
 
 
 def classifier_text(norm: Normalized) -> str:
@@ -55,7 +57,8 @@ def classifier_text(norm: Normalized) -> str:
 
 
 def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normalized,
-                      direction: str, embedding_logit: float = 0.0) -> list[float]:
+                      direction: str, embedding_logit: float = 0.0,
+                      concealed: tuple[float, float] = (0.0, 0.0)) -> list[float]:
     best = max((h.weight for h in hits), default=0.0)
     families = {h.family.id for h in hits}
     decoded_only = bool(hits) and all(h.layer not in ("text", "normalized") for h in hits)
@@ -65,7 +68,7 @@ def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normaliz
             math.log1p(len(families)), 1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0,
             # a reply is the model's own voice, not third-party text: it is weighed like a
             # prompt (a reply that starts carrying out a jailbreak is what the guard must stop)
-            1.0 if direction == "document" else 0.0, embedding_logit]
+            1.0 if direction == "document" else 0.0, embedding_logit, *concealed]
 
 
 def left_to_signatures(norm: Normalized, hits: list[SignatureHit]) -> bool:
@@ -160,6 +163,33 @@ class InjectionDetector:
     def embedding_logit_of(self, text: str) -> float | None:
         return self.embedding_logit(normalize(text))
 
+    def concealed_evidence(self, norm: Normalized) -> tuple[float, float]:
+        """(highest calibrated n-gram logit of a segment hidden from the reader, 1.0 if a
+        signature matches inside one). A short instruction in an HTML comment of a long
+        page is diluted in the page's windows; read alone it is plain. (0, 0) when the
+        text hides nothing, so the stacker weighs these only where they exist."""
+        best, signed = None, 0.0
+        a, b = self.model.calibration[0]
+        for layer in norm.concealed[:CONCEALED_SCORED]:
+            inner = layer.view
+            if not signed and self.signatures.scan([("concealed", inner.skeleton)]):
+                signed = 1.0
+            if too_short_for_a_classifier(inner.skeleton):
+                continue
+            z = float(a * self.model.logits(inner.skeleton, feature_vector(inner))[0] + b)
+            best = z if best is None else max(best, z)
+        return (0.0 if best is None else best), signed
+
+    def stacker_features(self, norm: Normalized, hits: list[SignatureHit],
+                         direction: str) -> tuple[list[float], float | None]:
+        """(the stacker's features, the embedding logit or None): the one place both the
+        run time and the training script compute them."""
+        clf_logit = self.classifier_logit(norm, hits)
+        embedding = self.embedding_logit(norm)
+        feats = combiner_features(clf_logit, hits, norm, direction, 0.0 if embedding is None else embedding,
+                                  self.concealed_evidence(norm))
+        return feats, embedding
+
     def classifier_logit(self, norm: Normalized, hits: list[SignatureHit] | None = None) -> float:
         """Calibrated classifier logit: the best window of the text, of each decoded
         layer on its own, or of the window around a signature hit, whichever is highest
@@ -196,9 +226,8 @@ class InjectionDetector:
         if norm.rot13:
             views.append(("rot13", norm.rot13))
         hits = self.signatures.scan(views)
-        clf_logit = self.classifier_logit(norm, hits)
-        embedding = self.embedding_logit(norm)
-        feats = combiner_features(clf_logit, hits, norm, direction, 0.0 if embedding is None else embedding)
+        feats, embedding = self.stacker_features(norm, hits, direction)
+        clf_logit = feats[0]
         # stacker features are only ever appended: weights from before a feature existed
         # use the prefix they were fitted on
         z = float(np.dot(self.combiner[:-1], feats[:len(self.combiner) - 1]) + self.combiner[-1])
