@@ -268,8 +268,10 @@ def main() -> int:
     _, thr_val = tpr_at_fpr(y[idx["validation"]], ev_val_comb)
     metrics["threshold_1pct_fpr_validation"] = thr_val
     metrics["test"] = {}
+    column = {name: ev_test[:, COMBINER_FEATURES.index(feature)] for name, feature in
+              (("embedding", "embedding_logit"), ("concealed", "concealed_logit"))}
     for name, s in (("combined", combined), ("classifier", clf_only), ("signatures", sig_only),
-                    ("embedding", ev_test[:, -1])):
+                    ("embedding", column["embedding"]), ("concealed text alone", column["concealed"])):
         tpr, thr = tpr_at_fpr(y_test, s)
         metrics["test"][name] = {"auc": roc_auc(y_test, s), "tpr_at_1pct_fpr": tpr}
     tpr_v, fpr_v = rate_at(y_test, combined, thr_val)
