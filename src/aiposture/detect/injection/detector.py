@@ -269,6 +269,9 @@ class InjectionDetector:
             "frameworks": _merge_frameworks(hits),
             "normalization": dict(a.norm.features),
             "decoded_layers": sorted({layer.kind for layer in a.norm.layers}),
+            # text hidden from the reader (comments, invisible styles), judged on its own
+            "concealed_kinds": sorted({layer.kind for layer in a.norm.concealed}),
+            "concealed_score": _concealed_score(a),
             "model": MODEL_FILE,
         }
         if a.truncated:
@@ -285,6 +288,17 @@ def _merge_frameworks(hits: list[SignatureHit]) -> dict[str, list[str]]:
         for k, v in h.family.frameworks.items():
             out.setdefault(k, set()).update(v)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def _concealed_score(a: InjectionAnalysis) -> float | None:
+    """The n-gram classifier's probability for the most suspicious concealed segment;
+    None when the text hides nothing or no segment was long enough to judge."""
+    where = COMBINER_FEATURES.index("concealed_logit")
+    if not a.norm.concealed or len(a.features) <= where:
+        return None
+    if all(too_short_for_a_classifier(layer.view.skeleton) for layer in a.norm.concealed[:CONCEALED_SCORED]):
+        return None
+    return round(_sigmoid(a.features[where]), 4)
 
 
 def _sigmoid(z: float) -> float:
