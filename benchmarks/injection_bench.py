@@ -74,10 +74,11 @@ def metrics(y: np.ndarray, s: np.ndarray, thr: float) -> dict:
             "fpr_at_default": float(np.mean(s[y == 0] >= thr)) if (y == 0).any() else float("nan")}
 
 
-def run_ours(rows: list[dict]) -> dict[int, tuple[float, float]]:
+def run_ours(rows: list[dict], weights: str | None = None) -> dict[int, tuple[float, float]]:
+    """Scores of the packaged detector, or of the same code with another weights file."""
     from aiposture.detect.injection import InjectionDetector
 
-    det = InjectionDetector()
+    det = InjectionDetector.from_file(weights) if weights else InjectionDetector()
     det.score("warm up")
     out = {}
     for r in rows:
@@ -188,12 +189,17 @@ def main() -> int:
                     help="rebuff takes 0.5-2 CPU s per prompt: it scores this subset of the peer sample")
     ap.add_argument("--install", action="store_true", help="build missing peer venvs")
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--previous", default=None,
+                    help="also score the full split with this weights file (e.g. the last shipped one)")
     args = ap.parse_args()
     rows = build_split()
     peer_rows = sample(rows, args.peer_sample)
     ours = run_ours(rows)
     results = [summarise("aiposture injection (full test split)", rows, ours, 0.5),
                summarise("aiposture injection (peer sample)", peer_rows, ours, 0.5)]
+    if args.previous:
+        results.append(summarise(f"aiposture, weights {Path(args.previous).name} (full test split)", rows,
+                                 run_ours(rows, args.previous), 0.5))
     rebuff_rows = sample(peer_rows, args.rebuff_sample)
     for name in [p for p in args.peers.split(",") if p in PEERS]:
         rows_for = rebuff_rows if name.startswith("rebuff") else peer_rows

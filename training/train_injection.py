@@ -241,8 +241,7 @@ def main() -> int:
                                    signatures=sigs, embedder=embedder)
         for i in ids:
             n = norms[i]
-            views = n.views() + ([("rot13", n.rot13)] if n.rot13 else [])
-            hits = sigs.scan(views)
+            hits = sigs.scan(n.signature_views())
             rows.append(scorer.stacker_features(n, hits, corpus[i].direction)[0])
             short.append(left_to_signatures(n, hits))
         return np.array(rows), np.array(short, dtype=bool)

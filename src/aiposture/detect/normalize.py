@@ -11,10 +11,13 @@
   re-joining of split characters (``i g n o r e`` -> ``ignore``);
 - `hidden`: ASCII smuggled in Unicode tag characters (U+E0020..E007E) or in
   variation selectors (one byte per selector), decoded;
-- `layers`: base64, hex and ``\\xNN`` segments embedded in the text, decoded when
-  they decode to mostly printable text, and normalised again (depth <= 3,
-  at most 16 segments and 64 KB of decoded text in all);
+- `layers`: base64, hex and ``\\xNN`` segments embedded in the text, and runs of HTML
+  numeric entities (``&#73;&#103;``), code-point escapes (``\\u0049``, ``U+0049``) and
+  percent-encoding (``%49%67``), decoded when they decode to mostly printable text,
+  and normalised again (depth <= 3, at most 16 segments and 64 KB of decoded text in all);
 - `rot13`: the skeleton rotated by 13, for signature matching only;
+- `reversed`: the skeleton read backwards ("snoitcurtsni suoiverp erongi"), for
+  signature matching only;
 - `features`: counts of each trick seen, fed to the classifier.
 
 Every pass is a `str.translate`, `unicodedata.normalize` or an RE2 scan, so the
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
+import urllib.parse
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -75,6 +80,14 @@ _BASE64_RE = re2.compile(r"(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z
 _HEX_RE = re2.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){10,}\b|(?:\\x[0-9a-fA-F]{2}){6,}")
 _BASE64_BYTES_RE = re2.compile(_BASE64_RE.pattern.encode("utf-8"))
 _HEX_BYTES_RE = re2.compile(_HEX_RE.pattern.encode("utf-8"))
+# runs of at least four escaped characters: shorter runs are ordinary markup (&#169;)
+_ENTITY_RE = re2.compile(r"(?:&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});[ ]?){4,}")
+_CODEPOINT_RE = re2.compile(r"(?:(?:\\[uU]\{?|[uU]\+)[0-9a-fA-F]{4,6}\}?[ ,]{0,2}){4,}")
+_CODEPOINT_ONE_RE = re2.compile(r"(?:\\[uU]\{?|[uU]\+)([0-9a-fA-F]{4,6})")
+_PERCENT_RE = re2.compile(r"(?:%[0-9a-fA-F]{2}){4,}(?:[A-Za-z0-9._~+-]{0,8}(?:%[0-9a-fA-F]{2})+)*")
+_ENTITY_BYTES_RE = re2.compile(_ENTITY_RE.pattern.encode("utf-8"))
+_CODEPOINT_BYTES_RE = re2.compile(_CODEPOINT_RE.pattern.encode("utf-8"))
+_PERCENT_BYTES_RE = re2.compile(_PERCENT_RE.pattern.encode("utf-8"))
 _HEX_STRIP_RE = re2.compile(r"[^0-9a-fA-F]|\\x")
 _ALPHA_RE = re2.compile(r"[A-Za-z]")
 # Text a renderer hides from the human reader but a model reads: HTML comments, markdown
@@ -125,6 +138,16 @@ class Normalized:
             out.append(("normalized", self.skeleton))
         for layer in self.layers:
             out.append((layer.kind, layer.view.skeleton))
+        return out
+
+    def signature_views(self) -> list[tuple[str, str]]:
+        """`views()` plus the views only signatures read: ROT13, and the text backwards
+        ("snoitcurtsni suoiverp erongi"); one RE2 Set pass each (0.015 ms per 4 KB)."""
+        out = self.views()
+        if self.rot13:
+            out.append(("rot13", self.rot13))
+        if self.skeleton.strip():
+            out.append(("reversed", self.skeleton[::-1]))
         return out
 
 
@@ -251,6 +274,36 @@ def _try_hex(seg: str) -> str | None:
     return text if _looks_like_words(text) else None
 
 
+def _try_entities(seg: str) -> str | None:
+    text = html.unescape(seg)
+    return text if text != seg and _looks_like_words(text) else None
+
+
+def _try_codepoints(seg: str) -> str | None:
+    """Escapes written back to back spell a word and a separator between them is a space
+    (``\\u0068\\u0069 \\u0079\\u006f``); escapes all separated by one space or comma use a
+    wider gap for a space (``U+0068 U+0069  U+0079``)."""
+    found = [(m.group(1), m.end()) for m in _CODEPOINT_ONE_RE.finditer(seg)]
+    gaps = [len(seg[end:nxt_start].strip("}")) for (_, end), nxt_start in
+            zip(found, [m.start() for m in _CODEPOINT_ONE_RE.finditer(seg)][1:] + [len(seg)], strict=True)]
+    spaced_words = min(gaps[:-1], default=0) > 0
+    chars = []
+    for (digits, _), gap in zip(found, gaps, strict=True):
+        cp = int(digits, 16)
+        if cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
+            return None
+        chars.append(chr(cp))
+        if gap >= (2 if spaced_words else 1):
+            chars.append(" ")
+    text = "".join(chars).strip()
+    return text if _looks_like_words(text) else None
+
+
+def _try_percent(seg: str) -> str | None:
+    text = urllib.parse.unquote(seg, errors="strict") if seg.isascii() else None
+    return text if text and _looks_like_words(text) else None
+
+
 def _decode_layers(text: str, depth: int, budget: list[int]) -> list[Layer]:
     """Embedded encoded segments, decoded and normalised again (bounded)."""
     if depth > MAX_DEPTH:
@@ -258,7 +311,7 @@ def _decode_layers(text: str, depth: int, budget: list[int]) -> list[Layer]:
     layers: list[Layer] = []
     raw = text.encode("utf-8", "surrogatepass")
     ascii_text = len(raw) == len(text)
-    for kind, pattern, decode in (("base64", _BASE64_BYTES_RE, _try_base64), ("hex", _HEX_BYTES_RE, _try_hex)):
+    for kind, pattern, decode in _DECODERS:
         for m in pattern.finditer(raw):
             if budget[0] <= 0 or budget[1] <= 0:
                 return layers
@@ -275,6 +328,12 @@ def _decode_layers(text: str, depth: int, budget: list[int]) -> list[Layer]:
             layers.append(Layer(kind=kind, start=start, end=start + (b1 - b0), view=view, depth=depth))
             layers.extend(view.layers)
     return layers
+
+
+_DECODERS = (("base64", _BASE64_BYTES_RE, _try_base64), ("hex", _HEX_BYTES_RE, _try_hex),
+             ("html-entities", _ENTITY_BYTES_RE, _try_entities),
+             ("codepoints", _CODEPOINT_BYTES_RE, _try_codepoints),
+             ("percent", _PERCENT_BYTES_RE, _try_percent))
 
 
 def normalize(text: str) -> Normalized:

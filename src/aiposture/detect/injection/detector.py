@@ -222,10 +222,7 @@ class InjectionDetector:
         norm = normalize(text)
         if not norm.skeleton.strip() and not norm.layers:
             return InjectionAnalysis(0.0, 0.0, [], norm, truncated)
-        views = norm.views()
-        if norm.rot13:
-            views.append(("rot13", norm.rot13))
-        hits = self.signatures.scan(views)
+        hits = self.signatures.scan(norm.signature_views())
         feats, embedding = self.stacker_features(norm, hits, direction)
         clf_logit = feats[0]
         # stacker features are only ever appended: weights from before a feature existed
