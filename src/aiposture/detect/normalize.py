@@ -30,9 +30,9 @@ from __future__ import annotations
 import base64
 import binascii
 import html
-import urllib.parse
 import math
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
