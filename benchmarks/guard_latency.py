@@ -124,34 +124,37 @@ def main() -> None:
     ap.add_argument("--prompts", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--varied", action="store_true", help="the varied nine-language set instead")
+    ap.add_argument("--direction", default="prompt", choices=("prompt", "document", "response"),
+                    help="what the texts are checked as (documents get the per-sentence reading too)")
     args = ap.parse_args()
     from aiposture.guard import Guard
 
     guard = Guard()
     texts = varied_prompts(args.prompts) if args.varied else prompts(args.prompts)
+    direction = args.direction
     for t in texts[:100]:
-        guard.check(t)
+        guard.check(t, direction)
     ran = ", ".join(d.name for d in guard.detectors)
     kind = "varied nine-language" if args.varied else "generated"
-    print(f"\nGuard.check on {len(texts)} {kind} prompts of 4 KB, one core, {args.rounds} rounds")
+    print(f"\nGuard.check on {len(texts)} {kind} texts of 4 KB as {direction}, one core, {args.rounds} rounds")
     missing = f" (not available: {', '.join(guard.unavailable)})" if guard.unavailable else ""
     print(f"detectors: {ran}{missing}")
     print("\n| | p50 CPU (ms) | p99 CPU (ms) | mean CPU (ms) | p50 wall (ms) | p99 wall (ms) |")
     print("| --- | --- | --- | --- | --- | --- |")
-    print(row("guard, every detector", *timed(guard.check, texts, args.rounds)))
+    print(row("guard, every detector", *timed(lambda t: guard.check(t, direction), texts, args.rounds)))
     mine = [d for d in guard.detectors if d.name not in ("injection", "content")]
-    print(row("guard without injection/content", *timed(
-        Guard(guard.policy, detectors=mine).check, texts, args.rounds)))
+    bare = Guard(guard.policy, detectors=mine)
+    print(row("guard without injection/content", *timed(lambda t: bare.check(t, direction), texts, args.rounds)))
     best_by_detector = {}
     for det in guard.detectors:
-        raw, best = timed(lambda t, d=det: d.detect(t, "prompt"), texts, args.rounds)
+        raw, best = timed(lambda t, d=det: d.detect(t, direction), texts, args.rounds)
         best_by_detector[det.name] = best
         print(row(det.name, raw, best))
         embedder = getattr(det, "embedder", None)
         if embedder is not None:
             def cold(t: str, d=det, tok=embedder.model.tokenizer) -> None:
                 tok.clear_cache()
-                d.detect(t, "prompt")
+                d.detect(t, direction)
             print(row(f"{det.name}, token memo cleared before each call", *timed(cold, texts, args.rounds)))
     total_bytes = sum(len(t.encode()) for t in texts)
     spent = sum(sum(best_by_detector[n]) for n in ("pii", "secrets") if n in best_by_detector)

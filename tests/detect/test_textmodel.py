@@ -80,3 +80,18 @@ def test_text_of_symbols_only_scores_without_words():
     model = _model(16, 5)
     text = "-=+*/|~^" * 400  # no word characters: only character n-grams
     assert np.allclose(model.window_logits(text), _reference(model, text), atol=1e-4)
+
+
+@pytest.mark.parametrize("bits,classes", [(MAX_BITS, 1), (16, 5)])
+def test_span_logits_equal_a_plain_sum_per_span(bits, classes):
+    model = _model(bits, classes)
+    text = _text(3000, seed=4)
+    spans = [(0, 40), (100, 400), (2990, 3000), (1500, 1500)]
+    ids, pos = hashed_ngrams_at(text, MAX_BITS)
+    ids = ids >> (MAX_BITS - bits)
+    got = model.span_logits(text, spans)
+    for row, (s, e) in zip(got, spans, strict=True):
+        picked = ids[(pos >= s) & (pos < e)]
+        want = model.weights[picked].astype(np.float64).sum(axis=0) / math.sqrt(max(len(picked), 1))
+        assert np.allclose(row, want, atol=1e-4)
+    assert model.span_logits(text, []).shape == (0, classes)

@@ -283,6 +283,28 @@ class LinearTextModel:
             out[:, j] = (sums[:-1] + sums[1:]) * norm
         return out
 
+    def span_logits(self, text: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        """(n_spans, K) n-gram logits of each (start, end) span of `text`, read as if it
+        were a window of its own: the n-grams that start inside it, summed and divided
+        by sqrt(their number). One gather and one cumulative sum per n-gram kind and
+        class, whatever the number of spans (each kind's offsets are sorted)."""
+        k = len(self.classes)
+        if not spans:
+            return np.zeros((0, k), dtype=np.float32)
+        starts = np.array([s for s, _ in spans])
+        ends = np.array([e for _, e in spans])
+        sums = np.zeros((len(spans), k), dtype=np.float64)
+        counts = np.zeros(len(spans), dtype=np.float64)
+        wt = self._by_class()
+        for ids, pos in hashed_parts(text, self.bits):
+            lo, hi = np.searchsorted(pos, starts), np.searchsorted(pos, ends)
+            counts += hi - lo
+            for j in range(k):
+                running = np.zeros(len(ids) + 1, dtype=np.float64)
+                np.cumsum(wt[j][ids], out=running[1:])
+                sums[:, j] += running[hi] - running[lo]
+        return (sums / np.sqrt(np.maximum(counts, 1.0))[:, None]).astype(np.float32)
+
     def _by_class(self) -> np.ndarray:
         """Weights laid out class-major (K, buckets): one contiguous gather per class."""
         wt = self.__dict__.get("_wt")

@@ -35,6 +35,7 @@ import numpy as np
 
 from aiposture.detect.injection.signatures import SignatureHit, SignatureSet, default_signatures
 from aiposture.detect.normalize import Normalized, feature_vector, normalize, too_short_for_a_classifier
+from aiposture.detect.segment import sentence_spans
 from aiposture.detect.staticembed import StaticEmbeddingModel
 from aiposture.detect.textmodel import LinearTextModel
 from aiposture.model import Detection, Direction
@@ -42,7 +43,7 @@ from aiposture.model import Detection, Direction
 MODEL_FILE = "injection-v1.npz"
 COMBINER_FEATURES = ("classifier_logit", "has_signature", "signature_logit", "families",
                      "obfuscated", "decoded_only", "document", "embedding_logit",
-                     "concealed_logit", "concealed_signature")
+                     "concealed_logit", "concealed_signature", "document_sentence_logit")
 MAX_CHARS = 1_000_000  # past this only the first MAX_CHARS are scanned (reported in the explanation)
 LOCAL_CONTEXT = 200  # characters either side of a signature hit for the local classifier window
 LOCAL_HITS = 2
@@ -58,7 +59,7 @@ def classifier_text(norm: Normalized) -> str:
 
 def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normalized,
                       direction: str, embedding_logit: float = 0.0,
-                      concealed: tuple[float, float] = (0.0, 0.0)) -> list[float]:
+                      concealed: tuple[float, float] = (0.0, 0.0), sentence_logit: float = 0.0) -> list[float]:
     best = max((h.weight for h in hits), default=0.0)
     families = {h.family.id for h in hits}
     decoded_only = bool(hits) and all(h.layer not in ("text", "normalized") for h in hits)
@@ -68,7 +69,7 @@ def combiner_features(clf_logit: float, hits: list[SignatureHit], norm: Normaliz
             math.log1p(len(families)), 1.0 if obfuscated else 0.0, 1.0 if decoded_only else 0.0,
             # a reply is the model's own voice, not third-party text: it is weighed like a
             # prompt (a reply that starts carrying out a jailbreak is what the guard must stop)
-            1.0 if direction == "document" else 0.0, embedding_logit, *concealed]
+            1.0 if direction == "document" else 0.0, embedding_logit, *concealed, sentence_logit]
 
 
 def left_to_signatures(norm: Normalized, hits: list[SignatureHit]) -> bool:
@@ -186,9 +187,21 @@ class InjectionDetector:
         run time and the training script compute them."""
         clf_logit = self.classifier_logit(norm, hits)
         embedding = self.embedding_logit(norm)
+        sentence = self.best_sentence_logit(norm) if direction == "document" else 0.0
         feats = combiner_features(clf_logit, hits, norm, direction, 0.0 if embedding is None else embedding,
-                                  self.concealed_evidence(norm))
+                                  self.concealed_evidence(norm), sentence)
         return feats, embedding
+
+    def best_sentence_logit(self, norm: Normalized) -> float:
+        """Calibrated n-gram logit of a document's most suspicious sentence read on its
+        own (0 for a text of fewer than two sentences): one injected sentence among
+        benign ones is diluted in the 768-character windows."""
+        spans = sentence_spans(norm.skeleton)
+        if len(spans) < 2:
+            return 0.0
+        base = float((np.asarray(feature_vector(norm), dtype=np.float32) @ self.model.extra)[0] + self.model.bias[0])
+        a, b = self.model.calibration[0]
+        return float(a * (self.model.span_logits(norm.skeleton, spans)[:, 0].max() + base) + b)
 
     def classifier_logit(self, norm: Normalized, hits: list[SignatureHit] | None = None) -> float:
         """Calibrated classifier logit: the best window of the text, of each decoded
