@@ -42,18 +42,18 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     cuts = np.flatnonzero(cut) + 1
     lines = np.flatnonzero(c == _NEWLINE)
     bounds = np.unique(np.concatenate(([0], cuts, lines, lines + 1, [len(c)])))
-    wide = np.concatenate(([0], np.cumsum(c >= _WIDE)))
-    out: list[tuple[int, int]] = []
-    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        piece = text[start:end]
-        stripped = piece.strip()
-        if not stripped:
-            continue
-        lead = len(piece) - len(piece.lstrip())
-        s, e = start + lead, start + lead + len(stripped)
-        weight = len(stripped) + int(wide[e] - wide[s])
-        if MIN_CHARS <= weight and len(stripped) <= MAX_CHARS:
-            out.append((s, e))
-            if len(out) >= MAX_SENTENCES:
-                break
-    return out
+    # each piece without the white space around it: its first and last non-space character
+    solid = np.flatnonzero((kind & _SPACE) == 0)
+    if not len(solid):
+        return []
+    first = np.searchsorted(solid, bounds[:-1])
+    last = np.searchsorted(solid, bounds[1:]) - 1
+    keep = first <= last  # pieces of white space only have none
+    starts = solid[np.minimum(first, len(solid) - 1)][keep]
+    ends = solid[np.maximum(last, 0)][keep] + 1
+    weight = ends - starts
+    if not text.isascii():
+        wide = np.concatenate(([0], np.cumsum(c >= _WIDE)))
+        weight = weight + (wide[ends] - wide[starts])
+    ok = (weight >= MIN_CHARS) & (ends - starts <= MAX_CHARS)
+    return list(zip(starts[ok][:MAX_SENTENCES].tolist(), ends[ok][:MAX_SENTENCES].tolist(), strict=True))
