@@ -248,8 +248,23 @@ class StaticEmbeddingModel:
         return feats[:, -1] <= self.max_piece_share
 
     def logit(self, text: str) -> float | None:
-        """The highest readable window's logit; None when no window is readable."""
-        feats = self.window_features(text)
+        """The highest readable window's logit; None when no window is readable.
+
+        Which windows are readable is known from the token ids alone, so the vectors are
+        only summed over the stretch of tokens those windows cover: most of a Russian or
+        Japanese text is never looked up in the table (the same windows, the same result)."""
+        ids = self.tokenizer.ids(text)
+        starts, ends = token_windows(len(ids), self.window, self.stride)
+        if len(ids):
+            running = np.concatenate(([0.0], np.cumsum(self._pieces[ids], dtype=np.float64)))
+            share = (running[ends] - running[starts]) / np.maximum(ends - starts, 1)
+            readable = share <= self.max_piece_share
+            if not readable.any():
+                return None
+            lo, hi = int(starts[readable].min()), int(ends[readable].max())
+            if lo > 0 or hi < len(ids):
+                ids = ids[lo:hi]  # lo is a window start, so blocks and windows line up again
+        feats = self.features_of_ids(ids)[0]
         feats = feats[self.readable(feats)]
         if len(feats) == 0:
             return None
