@@ -18,6 +18,7 @@ reason; one that raises while scanning makes the verdict follow `on_error`
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -133,9 +134,11 @@ class Guard:
     # -- public API ---------------------------------------------------------------------
 
     def check(self, text: str, direction: Direction = "prompt",
-              pseudonymizer: Pseudonymizer | None = None) -> Verdict:
+              pseudonymizer: Pseudonymizer | None = None, skip: Collection[str] = ()) -> Verdict:
         """Scan `text` and decide. Pass a `Pseudonymizer` to keep pseudonyms stable
-        across calls (one per conversation) and to `restore` the answer later."""
+        across calls (one per conversation) and to `restore` the answer later; `skip`
+        names detectors not to run on this text (the gateway skips `injection` on an
+        app's own system prompt)."""
         if direction not in DIRECTIONS:
             raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
         text = _well_formed(text or "")
@@ -148,7 +151,7 @@ class Guard:
                      "not scanned"] + notes))
             notes.insert(0, f"only the first {limit} of {len(text)} characters were scanned")
             text = text[:limit]
-        detections, scores, errors = self._run(text, direction)
+        detections, scores, errors = self._run(text, direction, frozenset(skip))
         return self._decide(text, direction, detections, scores, errors, notes, pseudonymizer)
 
     def pseudonymize(self, text: str, direction: Direction = "prompt",
@@ -164,12 +167,14 @@ class Guard:
 
     # -- internals ----------------------------------------------------------------------
 
-    def _run(self, text: str, direction: Direction
+    def _run(self, text: str, direction: Direction, skip: frozenset[str] = frozenset()
              ) -> tuple[list[Detection], dict[str, float], dict[str, str]]:
         detections: list[Detection] = []
         scores: dict[str, float] = {}
         errors: dict[str, str] = {}
         for detector in self.detectors:
+            if detector.name in skip:
+                continue
             try:
                 found = detector.detect(text, direction)
             except Exception as exc:  # surfaced in the verdict, never swallowed

@@ -34,17 +34,19 @@ _RANK = {"allow": 0, "redact": 1, "block": 2}
 
 
 class FakeGuard:
-    """Guard-shaped: `check(text, direction) -> Verdict`; 'raise-guard-error' raises."""
+    """Guard-shaped: `check(text, direction, skip=()) -> Verdict`; 'raise-guard-error' raises."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    def check(self, text: str, direction: str = "prompt") -> Verdict:
+    def check(self, text: str, direction: str = "prompt", skip=()) -> Verdict:
         self.calls.append((direction, text))
         if "raise-guard-error" in text:
             raise RuntimeError("guard exploded")
         detections, action, scores = [], "allow", {}
         for detector, type_, pattern, score, act in _RULES:
+            if detector in skip:
+                continue
             for m in pattern.finditer(text):
                 detections.append(
                     Detection(

@@ -149,6 +149,11 @@ class PrincipalPolicy(_Strict):
 
 class AppPolicy(_Strict):
     detectors: dict[str, DetectorRule] = Field(default_factory=dict)  # detector or type -> rule
+    # True: system and developer messages hold only the app's own instructions, so they
+    # are scanned for personal data, secrets and harmful content but not for injection.
+    # Off by default: many apps put retrieved documents into the system message, and
+    # those must be screened (the red-team run through the gateway showed it)
+    trust_system_prompts: bool = False
     pseudonymize: bool = False
     check_responses: bool = True
     content_logging: ContentLogging = "redacted"

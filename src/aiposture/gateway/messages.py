@@ -3,7 +3,9 @@
 A `Slot` is one place holding text (a container and a key), with the direction the
 guard should read it in: what a person or app wrote is a `prompt`; tool results,
 retrieved documents and document parts are `document` (indirect injection). The
-gateway guards every slot and writes redacted text back through it.
+gateway guards every slot and writes redacted text back through it. A slot also keeps
+its message's role, so the app's own instructions (system and developer messages) can
+be told from what its users wrote.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ DOCUMENT_FLAG = "x-aiposture-document"
 _DOCUMENT_ROLES = {"tool", "function", "ipython"}
 
 
+INSTRUCTION_ROLES = frozenset({"system", "developer"})
+
+
 @dataclass
 class Slot:
     container: Any
     key: Any
     direction: str
+    role: str | None = None
 
     @property
     def text(self) -> str:
@@ -30,11 +36,11 @@ class Slot:
         self.container[self.key] = value
 
 
-def _parts(container: Any, key: Any, direction: str, out: list[Slot]) -> None:
+def _parts(container: Any, key: Any, direction: str, out: list[Slot], role: str | None = None) -> None:
     """A content value that is a string or a list of typed parts."""
     value = container.get(key) if isinstance(container, dict) else None
     if isinstance(value, str):
-        out.append(Slot(container, key, direction))
+        out.append(Slot(container, key, direction, role))
         return
     if not isinstance(value, list):
         return
@@ -45,7 +51,7 @@ def _parts(container: Any, key: Any, direction: str, out: list[Slot]) -> None:
         kind = part.get("type")
         part_dir = "document" if flagged or kind in ("document", "tool_result") else direction
         if isinstance(part.get("text"), str):
-            out.append(Slot(part, "text", part_dir))
+            out.append(Slot(part, "text", part_dir, role if part_dir == direction else None))
         if kind == "tool_result":
             _parts(part, "content", "document", out)
         source = part.get("source")
@@ -64,8 +70,9 @@ def openai_chat_slots(body: dict) -> list[Slot]:
         if not isinstance(message, dict):
             continue
         flagged = bool(message.pop(DOCUMENT_FLAG, False))
-        direction = "document" if flagged or message.get("role") in _DOCUMENT_ROLES else "prompt"
-        _parts(message, "content", direction, out)
+        role = message.get("role")
+        direction = "document" if flagged or role in _DOCUMENT_ROLES else "prompt"
+        _parts(message, "content", direction, out, role if isinstance(role, str) and not flagged else None)
     return out
 
 
@@ -88,7 +95,7 @@ def embedding_slots(body: dict) -> list[Slot]:
 
 def anthropic_slots(body: dict) -> list[Slot]:
     out: list[Slot] = []
-    _parts(body, "system", "prompt", out)
+    _parts(body, "system", "prompt", out, "system")
     for message in body.get("messages") or []:
         if isinstance(message, dict):
             _parts(message, "content", "prompt", out)

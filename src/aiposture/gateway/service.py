@@ -21,7 +21,7 @@ from aiposture.gateway.config import AppPolicy, GatewayConfig, Policy, PolicyHol
 from aiposture.gateway.decide import Decision, decide, redact_spans
 from aiposture.gateway.errors import GatewayError, bad_request, forbidden, unavailable
 from aiposture.gateway.limits import Limiter
-from aiposture.gateway.messages import Slot
+from aiposture.gateway.messages import INSTRUCTION_ROLES, Slot
 from aiposture.gateway.metrics import GatewayMetrics
 from aiposture.gateway.pseudonym import Pseudonymizer
 from aiposture.gateway.upstream import UpstreamClient
@@ -57,6 +57,9 @@ class Context:
     error: str | None = None
 
 
+SKIP_FOR_INSTRUCTIONS = ("injection",)
+
+
 class Guarding:
     """Runs the guard on text slots with the app's overrides, caching verdicts of
     repeated texts (conversation history is re-sent every turn)."""
@@ -66,13 +69,13 @@ class Guarding:
         self._cache: OrderedDict[tuple[str, bytes], Any] = OrderedDict()
         self._size = cache_size
 
-    def verdict(self, text: str, direction: str):
-        key = (direction, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+    def verdict(self, text: str, direction: str, skip: tuple[str, ...] = ()):
+        key = (direction, skip, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        result = self.guard.check(text, direction)
+        result = self.guard.check(text, direction, skip=skip) if skip else self.guard.check(text, direction)
         self._cache[key] = result
         if len(self._cache) > self._size:
             self._cache.popitem(last=False)
@@ -94,8 +97,11 @@ class Guarding:
             if not text:
                 decisions.append(None)
                 continue
+            # the app's own system and developer messages are its instructions, not text
+            # that could inject into them: they are scanned for data, not for injection
+            skip = SKIP_FOR_INSTRUCTIONS if app.trust_system_prompts and slot.role in INSTRUCTION_ROLES else ()
             try:
-                verdict = self.verdict(text, slot.direction)
+                verdict = self.verdict(text, slot.direction, skip)
             except Exception as exc:  # noqa: BLE001 - a guard bug must not pass text unchecked
                 if app.fail_open:
                     decisions.append(None)
