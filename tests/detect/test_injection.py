@@ -335,5 +335,8 @@ def test_a_document_is_also_read_one_sentence_at_a_time(detector: InjectionDetec
     # still stay under 0.5: the page's own windows and embedding outweigh it (model card)
     assert detector.analyze(page, "document").score > 100 * detector.analyze(LONG_PAGE, "document").score
     # prompts and one-sentence documents do not get the feature
-    assert detector.analyze(page, "prompt").features[-1] == 0.0
+    from aiposture.detect.injection.detector import COMBINER_FEATURES
+    where = COMBINER_FEATURES.index("document_sentence_logit")
+    assert detector.analyze(page, "document").features[where] == pytest.approx(injected)
+    assert detector.analyze(page, "prompt").features[where] == 0.0
     assert detector.best_sentence_logit(normalize("Only one sentence here, long enough.")) == 0.0

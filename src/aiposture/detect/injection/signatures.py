@@ -67,6 +67,9 @@ class SignatureFamily(BaseModel):
     type: str
     severity: Severity
     weight: float = Field(gt=0.0, lt=1.0)
+    # the family's phrases speak to the AI that reads a document ("note for the model:"):
+    # a benign question seldom quotes them, so the stacker weighs their hits on their own
+    addresses_the_reader: bool = False
     rationale: str
     remediation: str
     frameworks: dict[str, list[str]]
