@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -120,11 +121,10 @@ class _UF:
             self.p[max(ra, rb)] = min(ra, rb)
 
 
-def assign_splits(texts: list[str], groups: list[str], ratios=(0.7, 0.15, 0.15),
-                  threshold: float = 0.5, forced: list[str | None] | None = None) -> tuple[list[str], dict]:
-    """Split names per sample. `forced[i]` pins sample i (and its whole component) to a
-    split: generated documents are composed within a split so that neither their
-    body nor their hidden instruction appears on the other side."""
+def near_duplicate_components(texts: list[str], groups: list[str],
+                              threshold: float = 0.5) -> tuple[list[int], int]:
+    """The component root of every sample (same provenance group, same normalised
+    words, or near-duplicates), and the number of near-duplicate unions made."""
     n = len(texts)
     uf = _UF(n)
     first_of_group: dict[str, int] = {}
@@ -149,17 +149,79 @@ def assign_splits(texts: list[str], groups: list[str], ratios=(0.7, 0.15, 0.15),
             if uf.find(j) != uf.find(head) and float(np.mean(sigs[head] == sigs[j])) >= threshold:
                 uf.union(head, j)
                 pairs += 1
+    return [uf.find(i) for i in range(n)], pairs
+
+
+def _unit_hash(salt: str, text: str) -> float:
+    return int(hashlib.sha256(f"{salt}:{text}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def assign_splits(texts: list[str], groups: list[str], ratios=(0.7, 0.15, 0.15),
+                  threshold: float = 0.5, forced: list[str | None] | None = None,
+                  components: tuple[list[int], int] | None = None) -> tuple[list[str], dict]:
+    """Split names per sample. `forced[i]` pins sample i (and its whole component) to a
+    split: generated documents are composed within a split so that neither their
+    body nor their hidden instruction appears on the other side. `components` is
+    `near_duplicate_components`' result, when the caller needs it too."""
+    roots, pairs = components or near_duplicate_components(texts, groups, threshold)
     pinned: dict[int, str] = {}
     for i, f in enumerate(forced or []):
         if f:
-            pinned.setdefault(uf.find(i), f)
+            pinned.setdefault(roots[i], f)
     out = []
-    for i in range(n):
-        root = uf.find(i)
+    for i in range(len(texts)):
+        root = roots[i]
         if root in pinned:
             out.append(pinned[root])
             continue
-        h = int(hashlib.sha256(f"split:{texts[root]}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        h = _unit_hash("split", texts[root])
         out.append("train" if h < ratios[0] else "validation" if h < ratios[0] + ratios[1] else "test")
-    comps = len({uf.find(i) for i in range(n)})
-    return out, {"components": comps, "near_duplicate_unions": pairs}
+    return out, {"components": len(set(roots)), "near_duplicate_unions": pairs}
+
+
+def fold_of(texts: list[str], roots: list[int], k: int) -> list[int]:
+    """A cross-fitting fold in 0..k-1 per sample: whole components, by a stable hash
+    independent of the split's, so folds never cut a template or a near-duplicate."""
+    return [min(k - 1, int(_unit_hash("fold", texts[r]) * k)) for r in roots]
+
+
+@dataclass
+class FittingPlan:
+    """Which texts the base layers are fitted on and which they score held out.
+
+    `folds` pairs (fit ids, held-out ids); `stack` are the held-out texts the stacker,
+    the Platt scalings and the 1%-FPR threshold are fitted on; `pool` is every text the
+    layers are fitted on in some fold."""
+
+    pool: np.ndarray
+    folds: list[tuple[np.ndarray, np.ndarray]]
+    stack: np.ndarray
+
+
+def fitting_plan(texts: list[str], pinned: list[bool], idx: dict[str, np.ndarray], roots: list[int],
+                 folds: int) -> FittingPlan:
+    """folds=0: fit on train, stack on validation. folds=k: cross-fit over train +
+    validation, so the stacker learns from six times as many held-out texts and the
+    shipped layers (refitted on both) from a fifth more.
+
+    Generated documents are composed within a split from bodies and hidden-instruction
+    templates of that split (documents.py), so a template recurs across the documents
+    of one split. Cross-fitting train's documents would score them with layers that
+    saw their templates, which test documents never are; so validation's documents
+    form fold 0 with the texts hashed there, train's documents are spread over the
+    other folds, and only validation's documents are scored for the stacker: as
+    before, the stacker sees documents whose templates the layers never saw."""
+    train, val = idx["train"], idx["validation"]
+    pool = np.concatenate([train, val])
+    if not folds:
+        return FittingPlan(pool, [(train, val)], val)
+    fold = np.array(fold_of(texts, roots, folds))
+    pinned_roots = {r for r, p in zip(roots, pinned, strict=True) if p}
+    pinned = np.array([r in pinned_roots for r in roots], dtype=bool)  # whole components, as in assign_splits
+    is_val = np.zeros(len(texts), dtype=bool)
+    is_val[val] = True
+    fold[pinned & is_val] = 0
+    spread = pinned & ~is_val
+    fold[spread] = 1 + np.array(fold_of(texts, roots, folds - 1))[spread]
+    pairs = [(pool[fold[pool] != k], pool[fold[pool] == k]) for k in range(folds)]
+    return FittingPlan(pool, pairs, pool[~spread[pool]])

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -34,10 +33,11 @@ import business  # noqa: E402
 import documents  # noqa: E402
 import embed_train  # noqa: E402
 import langid  # noqa: E402
+import ngram_train  # noqa: E402
 import sources  # noqa: E402
-from common import featurize, rate_at, roc_auc, tpr_at_fpr  # noqa: E402
+from common import rate_at, roc_auc, tpr_at_fpr  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from split import assign_splits, label_conflicts  # noqa: E402
+from split import assign_splits, fitting_plan, label_conflicts, near_duplicate_components  # noqa: E402
 
 from aiposture.detect.injection.detector import (  # noqa: E402
     COMBINER_FEATURES,
@@ -49,9 +49,7 @@ from aiposture.detect.injection.detector import (  # noqa: E402
 )
 from aiposture.detect.injection.signatures import default_signatures  # noqa: E402
 from aiposture.detect.normalize import FEATURE_NAMES, feature_vector, normalize  # noqa: E402
-from aiposture.detect.textmodel import LinearTextModel  # noqa: E402
 
-NB_ALPHA = 0.1
 BENIGN_FILL = ["Write a poem about autumn leaves.", "Explain how photosynthesis works.",
                "Give me a recipe for banana bread.", "Summarize the plot of Hamlet."]
 
@@ -133,12 +131,13 @@ def main() -> int:
     ap.add_argument("--bits", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "src/aiposture/data/models" / MODEL_FILE))
     ap.add_argument("--metrics", default=str(HERE / "metrics" / "injection.json"))
+    ap.add_argument("--folds", type=int, default=0, help="cross-fit the base layers over train+validation "
+                    "in this many folds for the stacker (0: fit them on train, the stacker on validation)")
+    ap.add_argument("--C", type=float, default=32.0, help="inverse regularisation of the n-gram model")
     ap.add_argument("--no-embed", action="store_true", help="leave the embedding MLP out (ablation)")
     ap.add_argument("--embed-dims", type=int, default=embed_train.DIMS)
     ap.add_argument("--embed-window", type=int, default=embed_train.WINDOW_TOKENS)
     ap.add_argument("--embed-stride", type=int, default=embed_train.STRIDE_TOKENS)
-    ap.add_argument("--reuse-ngram", default=None, help="take the n-gram classifier from this .npz (written "
-                    "by an earlier run on the same corpus) instead of fitting it again")
     ap.add_argument("--dump", default=None, help="write every validation and test text with its scores "
                     "(JSONL) here, for error analysis")
     args = ap.parse_args()
@@ -146,8 +145,9 @@ def main() -> int:
     cleaning: dict = {}
     corpus = build_corpus(Path(args.cache), cleaning)
     print(f"label cleaning: {cleaning}", flush=True)
+    components = near_duplicate_components([s.text for s in corpus], [s.group for s in corpus])
     splits, split_info = assign_splits([s.text for s in corpus], [s.group for s in corpus],
-                                       forced=[s.meta.get("split") for s in corpus])
+                                       forced=[s.meta.get("split") for s in corpus], components=components)
     print(f"corpus: {len(corpus)} samples, {split_info}", flush=True)
 
     sigs = default_signatures()
@@ -161,81 +161,57 @@ def main() -> int:
     for k, v in idx.items():
         print(k, len(v), "attacks", int(y[v].sum()), flush=True)
 
-    language_balance = balance_by_language(corpus, y, idx["train"])
+    plan = fitting_plan([s.text for s in corpus], [bool(s.meta.get("split")) for s in corpus], idx,
+                        components[0], args.folds)
 
-    def fit_ngram() -> tuple[LinearTextModel, float]:
-        """The n-gram logistic regression, Platt-scaled on validation."""
-        def rows(ids: np.ndarray):
-            return featurize([texts[i] for i in ids], [extras[i] for i in ids], args.bits,
-                             [int(y[i]) for i in ids], [payloads[i] for i in ids])
+    def ngram_rows(ids: np.ndarray) -> ngram_train.Rows:
+        return ngram_train.rows([texts[i] for i in ids], [extras[i] for i in ids], [int(y[i]) for i in ids],
+                                [payloads[i] for i in ids], args.bits)
 
-        X_tr, y_tr, w_tr, own_tr = rows(idx["train"])
-        w_tr = w_tr * language_balance[idx["train"]][own_tr]
-        X_va, _, _, own_va = rows(idx["validation"])
-        y_val = y[idx["validation"]]
+    def fit_layers(fit_ids: np.ndarray, fit_rows: ngram_train.Rows):
+        """The n-gram and embedding layers fitted on `fit_ids`, languages balanced
+        within them."""
+        balance = balance_by_language(corpus, y, fit_ids)[fit_ids]
+        ngram = ngram_train.fit(fit_rows, fit_rows.weight * balance[fit_rows.owner], args.bits, args.C)
+        emb = None
+        if not args.no_embed:
+            emb = embed_train.load_model(Path(args.cache), args.embed_dims, args.embed_window, args.embed_stride)
+            embed_train.fit(emb, [texts[i] for i in fit_ids], [int(y[i]) for i in fit_ids],
+                            [payloads[i] for i in fit_ids], balance)
+        return ngram, emb
 
-        def per_sample(scores: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
-            out = np.full(n, -np.inf)
-            np.maximum.at(out, owner, scores)
-            return out
-
-        # NB-SVM style scaling (Wang & Manning 2012): each feature is scaled by its
-        # log-count ratio between classes before the logistic regression; the exported
-        # weights fold the scale in, so inference is unchanged.
-        # Smoothing alpha 0.1 (not 1): with 2^18 buckets most are rare, and alpha 1 flattened
-        # their ratios (validation: TPR at 1% FPR 0.910 -> 0.916 with the combiner).
-        present = (X_tr > 0).astype(np.float64)
-        p_cnt = np.asarray(present[y_tr == 1].sum(axis=0)).ravel() + NB_ALPHA
-        q_cnt = np.asarray(present[y_tr == 0].sum(axis=0)).ravel() + NB_ALPHA
-        ratio = np.log((p_cnt / p_cnt.sum()) / (q_cnt / q_cnt.sum()))
-        ratio[1 << args.bits:] = 1.0
-        R = sparse.diags(ratio)
-        X_tr, X_va = X_tr @ R, X_va @ R
-        best = None
-        for C in (32.0, 64.0):
-            clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced", solver="liblinear")
-            clf.fit(X_tr, y_tr, sample_weight=w_tr)
-            val = per_sample(clf.decision_function(X_va), own_va, len(idx["validation"]))
-            tpr, _ = tpr_at_fpr(y_val, val)
-            auc = roc_auc(y_val, val)
-            print(f"C={C}: val AUC {auc:.4f} TPR@1%FPR {tpr:.4f}", flush=True)
-            if best is None or (tpr, auc) > best[0]:
-                best = ((tpr, auc), C, clf, val)
-        _, C, clf, raw_val = best
-        n_buckets = 1 << args.bits
-        coef = clf.coef_.ravel() * ratio
-        weights = coef[:n_buckets].astype(np.float32).reshape(-1, 1)
-        extra_w = coef[n_buckets:].astype(np.float32).reshape(-1, 1)
-        bias = np.array([clf.intercept_[0]], dtype=np.float32)
-
-        # Platt scaling of the raw logit on validation
-        platt = LogisticRegression(C=1e4, max_iter=1000).fit(raw_val.reshape(-1, 1), y_val)
-        calib = np.array([[platt.coef_[0, 0], platt.intercept_[0]]], dtype=np.float32)
-        model = LinearTextModel(weights=weights, extra=extra_w, bias=bias, classes=("injection",),
-                                bits=args.bits, calibration=calib)
-        return model, C
-
-    y_val = y[idx["validation"]]
-    if args.reuse_ngram:  # experiments on the later layers: the n-gram fit is deterministic
-        model, C = LinearTextModel.load(Path(args.reuse_ngram)), None
-    else:
-        model, C = fit_ngram()
-
-    embedder = None
+    # every layer's raw score on held-out texts: the validation split (folds=0), or
+    # each fold of train+validation scored by layers fitted on the other folds
+    pool = plan.pool
+    pool_rows = ngram_rows(pool)
+    position = {int(i): k for k, i in enumerate(pool)}
+    raw_ng = np.zeros(len(corpus))
+    raw_emb, read = np.zeros(len(corpus)), np.zeros(len(corpus), dtype=bool)
+    fold_layers = []
+    for fit_ids, held_ids in plan.folds:
+        t_fold = time.time()
+        ngram, emb = fit_layers(fit_ids, pool_rows.take(np.array([position[int(i)] for i in fit_ids])))
+        raw_ng[held_ids] = ngram.raw(pool_rows.take(np.array([position[int(i)] for i in held_ids])))
+        if emb is not None:
+            raw_emb[held_ids], read[held_ids] = embed_train.text_logits(emb, [texts[i] for i in held_ids])
+        fold_layers.append((ngram, emb, held_ids))
+        print(f"fold of {len(fit_ids)} fitted, {len(held_ids)} scored in {time.time() - t_fold:.0f} s", flush=True)
+    stack = plan.stack
+    y_stack = y[stack]
+    print(f"n-gram classifier alone, held out: AUC {roc_auc(y_stack, raw_ng[stack]):.4f} "
+          f"TPR@1%FPR {tpr_at_fpr(y_stack, raw_ng[stack])[0]:.4f} on {len(stack)} texts", flush=True)
+    calibration = ngram_train.platt(raw_ng[stack], y_stack)
+    emb_calibration = None
     if not args.no_embed:
-        emb_model = embed_train.load_model(Path(args.cache), args.embed_dims, args.embed_window,
-                                           args.embed_stride)
-        tr = idx["train"]
-        embed_train.fit(emb_model, [texts[i] for i in tr], [int(y[i]) for i in tr], [payloads[i] for i in tr],
-                        language_balance[tr])
-        raw_emb, read = embed_train.text_logits(emb_model, [texts[i] for i in idx["validation"]])
-        print(f"embedding MLP alone: val AUC {roc_auc(y_val[read], raw_emb[read]):.4f} "
-              f"TPR@1%FPR {tpr_at_fpr(y_val[read], raw_emb[read])[0]:.4f} on {int(read.sum())} readable texts",
-              flush=True)
-        platt_e = LogisticRegression(C=1e4, max_iter=1000).fit(raw_emb[read].reshape(-1, 1), y_val[read])
-        embedder = Embedder(emb_model, (float(platt_e.coef_[0, 0]), float(platt_e.intercept_[0])))
+        ok = stack[read[stack]]
+        print(f"embedding MLP alone, held out: AUC {roc_auc(y[ok], raw_emb[ok]):.4f} "
+              f"TPR@1%FPR {tpr_at_fpr(y[ok], raw_emb[ok])[0]:.4f} on {len(ok)} readable texts", flush=True)
+        emb_calibration = tuple(float(v) for v in ngram_train.platt(raw_emb[ok], y[ok]).ravel())
 
-    def evidence(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def layers(ngram, emb):
+        return ngram.model(calibration), (Embedder(emb, emb_calibration) if emb is not None else None)
+
+    def evidence(ids: np.ndarray, model, embedder) -> tuple[np.ndarray, np.ndarray]:
         """Stacker features per text, and which texts the detector leaves to the
         signatures (scored 0 at run time, so scored 0 here too)."""
         rows, short = [], []
@@ -246,27 +222,37 @@ def main() -> int:
             hits = sigs.scan(n.signature_views())
             rows.append(scorer.stacker_features(n, hits, corpus[i].direction)[0])
             short.append(left_to_signatures(n, hits))
-        return np.array(rows), np.array(short, dtype=bool)
+        return np.array(rows).reshape(len(ids), len(COMBINER_FEATURES)), np.array(short, dtype=bool)
 
     def combine(ev: np.ndarray, short: np.ndarray) -> np.ndarray:
         return np.where(short, 0.0, 1 / (1 + np.exp(-(ev @ combiner[:-1] + combiner[-1]))))
 
-    ev_val, short_val = evidence(idx["validation"])
-    comb = LogisticRegression(C=1.0, max_iter=2000).fit(ev_val[~short_val], y[idx["validation"]][~short_val])
+    ev_all = np.zeros((len(corpus), len(COMBINER_FEATURES)))
+    short_all = np.zeros(len(corpus), dtype=bool)
+    for ngram, emb, held_ids in fold_layers:
+        ev_all[held_ids], short_all[held_ids] = evidence(held_ids, *layers(ngram, emb))
+    ev_val, short_val = ev_all[stack], short_all[stack]
+    comb = LogisticRegression(C=1.0, max_iter=2000).fit(ev_val[~short_val], y_stack[~short_val])
     combiner = np.concatenate([comb.coef_.ravel(), comb.intercept_]).astype(np.float64)
 
-    ev_test, short_test = evidence(idx["test"])
+    if args.folds:  # the shipped layers: refitted on all of train+validation
+        model, embedder = layers(*fit_layers(pool, pool_rows))
+    else:
+        model, embedder = layers(fold_layers[0][0], fold_layers[0][1])
+    C = args.C
+    ev_test, short_test = evidence(idx["test"], model, embedder)
     y_test = y[idx["test"]]
     clf_only = ev_test[:, 0]
     combined = combine(ev_test, short_test)
     sig_only = ev_test[:, 1] * (1 / (1 + np.exp(-ev_test[:, 2])))
     metrics = {"corpus": len(corpus), "label_cleaning": cleaning, "split": split_info, "C": C, "bits": args.bits,
+               "folds": args.folds, "stacker_texts": int(len(stack)),
                "sizes": {k: {"n": int(len(v)), "attacks": int(y[v].sum())} for k, v in idx.items()},
                "combiner": dict(zip(list(COMBINER_FEATURES) + ["bias"], combiner.round(4).tolist(),
                                     strict=True)),
                "extra_features": dict(zip(FEATURE_NAMES, model.extra.ravel().round(4).tolist(), strict=True))}
     ev_val_comb = combine(ev_val, short_val)
-    _, thr_val = tpr_at_fpr(y[idx["validation"]], ev_val_comb)
+    _, thr_val = tpr_at_fpr(y_stack, ev_val_comb)
     metrics["threshold_1pct_fpr_validation"] = thr_val
     metrics["test"] = {}
     column = {name: ev_test[:, COMBINER_FEATURES.index(feature)] for name, feature in
@@ -319,7 +305,7 @@ def main() -> int:
 
     if args.dump:
         with open(args.dump, "w", encoding="utf-8") as fh:
-            for split_name, ids, ev, short in (("validation", idx["validation"], ev_val, short_val),
+            for split_name, ids, ev, short in (("validation", stack, ev_val, short_val),
                                                ("test", idx["test"], ev_test, short_test)):
                 scores = combine(ev, short)
                 for j, i in enumerate(ids):
