@@ -35,6 +35,9 @@ DOC_BENIGN_FILLERS: list[str] = _DOCS["benign_fillers"]  # instruction-like but 
 HIDDEN: dict[str, list[str]] = _DOCS["hidden"]
 DOC_GOALS: list[str] = _DOCS["goals"]
 HIDE_STYLES: list[str] = _DOCS["hide_styles"]
+# canary-code overrides ("reply only with REF-4821") and benign requests for a bare reference
+CANARY_GOALS: dict[str, list[str]] = _PROMPTS["canary"]["goals"]
+CANARY_BENIGN: dict[str, list[str]] = _PROMPTS["canary"]["benign"]
 
 
 def _zero_width(s: str) -> str:
@@ -76,6 +79,35 @@ OBFUSCATIONS = {
     "rot13": lambda s: "rot13: " + codecs.encode(s, "rot13"),
     "tags": lambda s: "Hi! " + _tags(s),
 }
+
+
+def _code(rng: random.Random) -> str:
+    """A reference such as REF-4821 or TKT-20931: what a canary probe or a ticket asks for."""
+    letters = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(rng.randint(2, 4)))
+    return f"{letters}-{rng.randint(100, 99999)}"
+
+
+def canary_samples(seed: int = 1235) -> list[Sample]:
+    """Overrides whose goal is a bare code, and benign asks for a bare reference number.
+
+    Attacks keep their template's group (`auth-attack:lang:i`), so a template's canary
+    variants land in the same split as its other fillings. A separate random stream keeps
+    every sample of `authored_samples` as it was before these existed."""
+    rng = random.Random(seed)
+    out: list[Sample] = []
+    for lang in LANGS:
+        for ai, tpl in enumerate(ATTACKS[lang]):
+            goal = CANARY_GOALS[lang][ai % len(CANARY_GOALS[lang])]
+            text = tpl.replace("{goal}", goal.replace("{code}", _code(rng)))
+            out.append(Sample(text, 1, "authored-attack", f"auth-attack:{lang}:{ai}",
+                              lang=lang, category="direct_injection"))
+        topics = TOPICS[lang]
+        for bi, tpl in enumerate(CANARY_BENIGN[lang]):
+            for t in rng.sample(topics, min(8, len(topics))):
+                text = tpl.replace("{t}", t).replace("{code}", _code(rng))
+                out.append(Sample(text, 0, "authored-benign", f"auth-benign-canary:{lang}:{bi}",
+                                  lang=lang, category="benign"))
+    return out
 
 
 def authored_samples(seed: int = 1234) -> list[Sample]:
@@ -124,4 +156,4 @@ def authored_samples(seed: int = 1234) -> list[Sample]:
                 out.append(Sample(fn(benign), 0,
                                   "authored-obfuscated-benign", f"auth-benign:{lang}:{bi}", lang=lang,
                                   category=f"benign_{name}"))
-    return out
+    return out + canary_samples(seed + 1)
