@@ -131,7 +131,7 @@ def main() -> int:
     ap.add_argument("--bits", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "src/aiposture/data/models" / MODEL_FILE))
     ap.add_argument("--metrics", default=str(HERE / "metrics" / "injection.json"))
-    ap.add_argument("--folds", type=int, default=0, help="cross-fit the base layers over train+validation "
+    ap.add_argument("--folds", type=int, default=5, help="cross-fit the base layers over train+validation "
                     "in this many folds for the stacker (0: fit them on train, the stacker on validation)")
     ap.add_argument("--C", type=float, default=32.0, help="inverse regularisation of the n-gram model")
     ap.add_argument("--no-embed", action="store_true", help="leave the embedding MLP out (ablation)")
