@@ -81,6 +81,11 @@ OBFUSCATIONS = {
 }
 
 
+def _obfuscates(name: str, lang: str) -> bool:
+    """Letter substitutions and splitting apply to alphabetic scripts with Latin look-alikes."""
+    return not (lang in ("zh", "ja", "ru") and name in ("leet", "confusable", "split"))
+
+
 def _code(rng: random.Random) -> str:
     """A reference such as REF-4821 or TKT-20931: what a canary probe or a ticket asks for."""
     letters = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(rng.randint(2, 4)))
@@ -135,9 +140,7 @@ def authored_samples(seed: int = 1234) -> list[Sample]:
                               category="benign"))
     # obfuscated attacks and obfuscated benign text (obfuscation alone is not an attack)
     for oi, (name, fn) in enumerate(OBFUSCATIONS.items()):
-        for lang in LANGS:
-            if lang in ("zh", "ja", "ru") and name in ("leet", "confusable", "split"):
-                continue
+        for lang in filter(lambda lang: _obfuscates(name, lang), LANGS):
             for ai, tpl in enumerate(ATTACKS[lang]):
                 goal = GOALS[lang][(ai + oi) % len(GOALS[lang])]
                 attack = tpl.replace("{goal}", goal)
@@ -145,10 +148,11 @@ def authored_samples(seed: int = 1234) -> list[Sample]:
                     continue
                 out.append(Sample(fn(attack), 1, "authored-obfuscated",
                                   f"auth-attack:{lang}:{ai}", lang=lang, category=f"obfuscated_{name}"))
-        for lang in LANGS:
+        # the same obfuscations per language as the attacks get: otherwise leetspeak or
+        # look-alike letters in French are attacks by construction, and the model learns
+        # the obfuscation instead of the instruction
+        for lang in filter(lambda lang: _obfuscates(name, lang), LANGS):
             for bi, tpl in enumerate(BENIGN[lang]):
-                if lang != "en" and name not in ("base64", "zero_width", "hex"):
-                    continue
                 t = TOPICS[lang][(bi + oi) % len(TOPICS[lang])]
                 benign = tpl.replace("{t}", t).replace("{b64}", "aGVsbG8gd29ybGQ=")
                 if name == "tags" and not tag_encodable(benign):

@@ -3,6 +3,7 @@ rest of the authored corpus as it was."""
 
 from __future__ import annotations
 
+import codecs
 import re
 import sys
 from pathlib import Path
@@ -47,3 +48,25 @@ def test_canary_variants_are_appended_without_changing_the_other_authored_sample
     assert [s.text for s in everything[-len(canary):]] == [s.text for s in canary]
     again = authored.authored_samples()
     assert [s.text for s in again] == [s.text for s in everything]  # fixed seed: reproducible
+
+
+def test_benign_prompts_get_the_same_obfuscations_as_the_attacks_of_their_language():
+    """Otherwise leetspeak in French is an attack by construction and the model learns the
+    obfuscation, not the instruction."""
+    kinds: dict[tuple[str, int], set[str]] = {}
+    for s in authored.authored_samples():
+        if s.source in ("authored-obfuscated", "authored-obfuscated-benign"):
+            kinds.setdefault((s.lang, s.label), set()).add(s.category.split("_", 1)[1])
+    for lang in authored.LANGS:
+        attack, benign = kinds[(lang, 1)], kinds[(lang, 0)]
+        assert attack - {"tags"} == benign - {"tags"}, lang  # tags carry ASCII text only
+    assert {"leet", "confusable", "split", "rot13"} <= kinds[("fr", 0)]
+    assert "leet" not in kinds[("zh", 0)] and "leet" not in kinds[("zh", 1)]
+
+
+def test_obfuscated_benign_text_decodes_to_a_benign_template_not_an_attack():
+    benign = [s for s in authored.authored_samples() if s.source == "authored-obfuscated-benign"]
+    assert all(s.label == 0 and s.group.startswith("auth-benign:") for s in benign)
+    rot = next(s for s in benign if s.category == "benign_rot13" and s.lang == "de")
+    assert codecs.decode(rot.text.removeprefix("rot13: "), "rot13") in {
+        t.replace("{t}", topic) for t in authored.BENIGN["de"] for topic in authored.TOPICS["de"]}
